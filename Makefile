@@ -1,0 +1,43 @@
+# Lorikeet: `make run` and `make test` work on a fresh Debian 12 machine with the Swift toolchain.
+# Both install the missing Debian -dev packages first (apt-get, as root or through sudo).
+
+SWIFT ?= swift
+DATA_DIR ?= ./lorikeet-data
+# C libraries the package links against.
+BUILD_DEPS := pkg-config libssl-dev libsqlite3-dev libzstd-dev libjavascriptcoregtk-4.1-dev
+# Programs the tests talk to (real peers over real sockets).
+TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind
+# Python packages the tests use as independent protocol peers.
+PIP_TEST_DEPS := paho-mqtt
+
+.PHONY: all deps test-deps build release run test bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/apt-ensure $(BUILD_DEPS)
+
+test-deps: deps
+	@scripts/apt-ensure $(TEST_DEPS)
+	@scripts/pip-ensure $(PIP_TEST_DEPS)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: build
+	$(SWIFT) run lorikeet --help
+
+test: test-deps
+	@scripts/run-tests
+
+bench: deps
+	@scripts/run-bench
+
+fuzz: deps
+	@scripts/run-fuzz
+
+clean:
+	rm -rf .build
