@@ -79,11 +79,15 @@ extension ChannelPlan {
     /// The channels a device has enabled after applying `blocks` in order to `enabledChannels`, as the
     /// device would (the inverse of ``channelMaskBlocks(enabledChannels:allowSubBandMask:)``). The
     /// network server uses it to track device state; tests use it to check generated blocks.
+    ///
+    /// `definedChannels` matters only for ChMaskCntl 6 in dynamic plans ("all currently defined
+    /// channels on"): the channels the device has defined (default channels plus CFList/NewChannelReq
+    /// ones). When nil, the plan's default channels plus the currently enabled ones are assumed.
     /// - Throws: ``RegionalParametersError/invalidArgument(_:)`` for a ChMaskCntl value that is RFU
     ///   in this region, or a mask that enables a channel the plan does not have.
-    public func applyChannelMaskBlocks(_ blocks: [ChannelMaskBlock], to enabledChannels: Set<Int>) throws(RegionalParametersError) -> Set<Int> {
+    public func applyChannelMaskBlocks(_ blocks: [ChannelMaskBlock], to enabledChannels: Set<Int>, definedChannels: Set<Int>? = nil) throws(RegionalParametersError) -> Set<Int> {
         var state = enabledChannels
-        let count = uplinkChannels.count
+        let count = addressableChannelCount
         func set(block: Int, mask: UInt16, width: Int = 16) throws(RegionalParametersError) {
             for bit in 0..<16 {
                 let channel = block * 16 + bit
@@ -100,7 +104,7 @@ extension ChannelPlan {
             case (.dynamic16, 0):
                 try set(block: 0, mask: block.chMask)
             case (.dynamic16, 6):
-                state = Set(0..<count)
+                state = definedChannels ?? state.union(0..<uplinkChannels.count)
             case (.fixed64, 0...3), (.fixed64Plus8, 0...3):
                 try set(block: Int(block.chMaskCntl), mask: block.chMask)
             case (.fixed64, 6):
