@@ -174,3 +174,20 @@ import Testing
         #expect(try RegionFiles.plan("RU864").pingSlotFrequency(devAddr: 7, beaconTime: 0) == 868_900_000)
     }
 }
+
+@Suite struct CN470JoinChannelTests {
+    @Test func otaaRX2FollowsTheJoinChannel() throws {
+        // CN470 20 MHz plan A (RP002-1.0.4 §2.7.7): OTAA devices use 485.3 + 1.6·j MHz for join
+        // channel j, ABP devices 486.9 MHz; RX2 data rate DR1.
+        let cn470 = try RegionFiles.plan("CN470")
+        #expect(cn470.rx2(joinChannelIndex: nil) == .init(frequency: 486_900_000, dataRate: 1))
+        let join = try #require(cn470.joinChannelIndex(frequency: 507_300_000))
+        #expect(join == 6)
+        #expect(cn470.rx2(joinChannelIndex: join) == .init(frequency: 494_900_000, dataRate: 1))
+        #expect(cn470.rx2(joinChannelIndex: 0) == .init(frequency: 485_300_000, dataRate: 1))
+        #expect(cn470.rx2(joinChannelIndex: 99) == cn470.rx2)
+        // Regions without per-join-channel RX2 always answer the default.
+        let eu868 = try RegionFiles.plan("EU868")
+        #expect(eu868.rx2(joinChannelIndex: eu868.joinChannelIndex(frequency: 868_300_000)) == eu868.rx2)
+    }
+}

@@ -52,6 +52,19 @@ extension ChannelPlan {
         }
     }
 
+    /// The join channel index of `frequency`, or nil when it is not a join channel.
+    public func joinChannelIndex(frequency: Int) -> Int? {
+        joinChannels.firstIndex { $0.frequency == frequency }
+    }
+
+    /// RX2 frequency and data rate for a device. Devices that joined by OTAA on join channel
+    /// `joinChannelIndex` use that channel's RX2 frequency where the region defines one (CN470 20 MHz
+    /// plan A: 485.3 + 1.6·j MHz, RP002-1.0.4 §2.7.7); everyone else uses the default ``rx2``.
+    public func rx2(joinChannelIndex: Int?) -> RXWindow {
+        guard let joinChannelIndex, rx2FrequenciesByJoinChannel.indices.contains(joinChannelIndex) else { return rx2 }
+        return RXWindow(frequency: rx2FrequenciesByJoinChannel[joinChannelIndex], dataRate: rx2.dataRate)
+    }
+
     /// Class B beacon frequency for the beacon sent at `beaconTime` (seconds since the GPS epoch).
     ///
     /// Fixed-frequency regions return their beacon frequency; hopping regions (US915, AU915)

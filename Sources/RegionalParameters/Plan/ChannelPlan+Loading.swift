@@ -193,9 +193,17 @@ extension ChannelPlan {
 
         // RX2.
         let rx2Field = try root.required("rx2")
-        try rx2Field.rejectUnknownKeys(["frequency", "dataRate"])
+        try rx2Field.rejectUnknownKeys(["frequency", "dataRate", "joinChannelFrequencies"])
         rx2 = RXWindow(frequency: try checkFrequency(try rx2Field.required("frequency")),
                        dataRate: try checkDataRate(try rx2Field.required("dataRate"), downlink: true))
+        if let byJoinField = try rx2Field.optional("joinChannelFrequencies") {
+            let entries = try byJoinField.array(minimumCount: joinChannels.count, maximumCount: joinChannels.count)
+            var frequencies: [Int] = []
+            for entry in entries { frequencies.append(try checkFrequency(entry)) }
+            rx2FrequenciesByJoinChannel = frequencies
+        } else {
+            rx2FrequenciesByJoinChannel = []
+        }
 
         // Maximum payload sizes.
         var tables: [MaxPayloadSizeTable] = []

@@ -112,6 +112,9 @@ public struct ChannelPlan: Sendable, Equatable {
     public let rx1DataRatesDownlinkDwellTime: [Int: [Int]]?
     /// Default RX2 frequency and data rate.
     public let rx2: RXWindow
+    /// RX2 frequency per join channel for devices that joined by OTAA, when the region defines one
+    /// (CN470 20 MHz plans); empty otherwise. Index = join channel index in ``joinChannels``.
+    public let rx2FrequenciesByJoinChannel: [Int]
     public let maxPayloadSizeTables: [MaxPayloadSizeTable]
     /// Default maximum EIRP of an end-device, dBm.
     public let maxEIRP: Double
