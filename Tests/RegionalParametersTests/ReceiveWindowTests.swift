@@ -152,6 +152,10 @@ import Testing
         #expect(au915.defaultUplinkDwellTime && !au915.defaultDownlinkDwellTime)
         #expect(au915.joinChannels.first?.minDataRate == 2)
         // CN470 20 MHz plan A: 8 join channels 470.9, 472.5, 474.1, 475.7, 504.1, 505.7, 507.3, 508.9 MHz.
+        // AS923 (RP002-1.0.4 §2.10): UplinkDwellTime 1 until TxParamSetupReq; DownlinkDwellTime 0.
+        let as923 = try RegionFiles.plan("AS923-3")
+        #expect(as923.defaultUplinkDwellTime && !as923.defaultDownlinkDwellTime)
+        #expect(!(try RegionFiles.plan("EU868")).defaultUplinkDwellTime)
         let cn470 = try RegionFiles.plan("CN470")
         #expect(cn470.joinChannels.map(\.frequency) == [470_900_000, 472_500_000, 474_100_000, 475_700_000, 504_100_000, 505_700_000, 507_300_000, 508_900_000])
     }
