@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func cn470Blocks() throws {
-        // CN470 20 MHz plans (RP002-1.0.4 §2.7.5): ChMaskCntl 0–3 = channels 16k…16k+15, 6 = all on.
+        // CN470 20 MHz plans (RP002-1.0.4 §2.9.5): ChMaskCntl 0–3 = channels 16k…16k+15, 6 = all on.
         let cn470 = try RegionFiles.plan("CN470")
         #expect(try cn470.channelMaskBlocks(enabledChannels: Set(0..<64)) == [.init(chMask: 0, chMaskCntl: 6)])
         #expect(try cn470.channelMaskBlocks(enabledChannels: Set(0..<64).subtracting([40])) == [.init(chMask: 0, chMaskCntl: 6), .init(chMask: 0xFEFF, chMaskCntl: 2)])

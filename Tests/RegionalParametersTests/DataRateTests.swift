@@ -12,10 +12,10 @@ import Testing
         ("US915", 0, 10, 125_000), ("US915", 1, 9, 125_000), ("US915", 2, 8, 125_000), ("US915", 3, 7, 125_000),
         ("US915", 4, 8, 500_000), ("US915", 8, 12, 500_000), ("US915", 9, 11, 500_000), ("US915", 10, 10, 500_000),
         ("US915", 11, 9, 500_000), ("US915", 12, 8, 500_000), ("US915", 13, 7, 500_000),
-        // RP002-1.0.4 §2.6.3, Table "AU915-928 data rates".
+        // RP002-1.0.4 §2.8.3, Table "AU915-928 data rates".
         ("AU915", 0, 12, 125_000), ("AU915", 5, 7, 125_000), ("AU915", 6, 8, 500_000), ("AU915", 8, 12, 500_000),
         ("AU915", 13, 7, 500_000),
-        // RP002-1.0.4 §2.7.3 (CN470), §2.10.3 (AS923), §2.12.3 (KR920), §2.13.3 (IN865).
+        // RP002-1.0.4 §2.9.3 (CN470), §2.10.3 (AS923), §2.11.3 (KR920), §2.12.3 (IN865).
         ("CN470", 0, 12, 125_000), ("CN470", 5, 7, 125_000), ("CN470", 6, 7, 500_000),
         ("AS923-1", 2, 10, 125_000), ("AS923-3", 6, 7, 250_000), ("KR920", 5, 7, 125_000), ("IN865", 0, 12, 125_000),
         ("RU864", 6, 7, 250_000), ("EU433", 3, 9, 125_000), ("CN779", 6, 7, 250_000),
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func sameModulationDiffersByDirection() throws {
-        // US915 SF8/500 kHz is DR4 uplink and DR12 downlink; AU915 DR6 and DR12 (RP002-1.0.4 §2.5.3, §2.6.3).
+        // US915 SF8/500 kHz is DR4 uplink and DR12 downlink; AU915 DR6 and DR12 (RP002-1.0.4 §2.5.3, §2.8.3).
         let us915 = try RegionFiles.plan("US915")
         let sf8bw500 = Modulation.lora(spreadingFactor: 8, bandwidth: 500_000, codeRate: "4/5")
         #expect(try us915.dataRateIndex(for: sf8bw500, direction: .uplink) == 4)
@@ -54,10 +54,10 @@ import Testing
         #expect(try eu868.dataRateIndex(for: .lrFHSS(codingRate: "2/6", operatingChannelWidth: 137_000, gridSteps: 8), direction: .uplink) == 8)
         // LR-FHSS is uplink only.
         #expect(thrownError { _ = try eu868.dataRateIndex(for: .lrFHSS(codingRate: "1/3", operatingChannelWidth: 137_000, gridSteps: 0), direction: .downlink) } != nil)
-        // US915 DR5/DR6 and AU915 DR7 are LR-FHSS at 1.523 MHz OCW (RP002-1.0.4 §2.5.3, §2.6.3).
+        // US915 DR5/DR6 and AU915 DR7 are LR-FHSS at 1.523 MHz OCW (RP002-1.0.4 §2.5.3, §2.8.3).
         #expect(try RegionFiles.plan("US915").modulation(forDataRate: 6) == .lrFHSS(codingRate: "2/3", operatingChannelWidth: 1_523_000, gridSteps: 0))
         #expect(try RegionFiles.plan("AU915").modulation(forDataRate: 7) == .lrFHSS(codingRate: "1/3", operatingChannelWidth: 1_523_000, gridSteps: 0))
-        // IN865 DR6 is RFU (RP002-1.0.4 §2.13.3).
+        // IN865 DR6 is RFU (RP002-1.0.4 §2.12.3).
         #expect(thrownError { _ = try RegionFiles.plan("IN865").modulation(forDataRate: 6) } == .unknownDataRate(6))
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @Suite struct ReceiveWindowTests {
     /// RP002-1.0.4 §2.5.7 Table "US902-928 downlink RX1 data rate mapping" (rows DR0–DR6, offsets 0–3).
     static let us915RX1: [[Int]] = [[10, 9, 8, 8], [11, 10, 9, 8], [12, 11, 10, 9], [13, 12, 11, 10], [13, 13, 12, 11], [10, 9, 8, 8], [11, 10, 9, 8]]
-    /// RP002-1.0.4 §2.6.7 Table "AU915-928 downlink RX1 data rate mapping" (rows DR0–DR7, offsets 0–5).
+    /// RP002-1.0.4 §2.8.7 Table "AU915-928 downlink RX1 data rate mapping" (rows DR0–DR7, offsets 0–5).
     static let au915RX1: [[Int]] = [[8, 8, 8, 8, 8, 8], [9, 8, 8, 8, 8, 8], [10, 9, 8, 8, 8, 8], [11, 10, 9, 8, 8, 8], [12, 11, 10, 9, 8, 8], [13, 12, 11, 10, 9, 8], [13, 13, 12, 11, 10, 9], [9, 8, 8, 8, 8, 8]]
 
     @Test func us915AndAU915RX1DataRateTables() throws {
@@ -51,7 +51,7 @@ import Testing
         #expect(try as923.rx1DataRate(uplinkDataRate: 7, rx1DROffset: 5, downlinkDwellTime: true) == 2)
         // EU868 has no dwell-time table: dwell time does not change its answer.
         #expect(try RegionFiles.plan("EU868").rx1DataRate(uplinkDataRate: 0, rx1DROffset: 0, downlinkDwellTime: true) == 0)
-        // IN865 (RP002-1.0.4 §2.13.7): offsets 6 and 7 raise the data rate.
+        // IN865 (RP002-1.0.4 §2.12.7): offsets 6 and 7 raise the data rate.
         let in865 = try RegionFiles.plan("IN865")
         #expect(try in865.rx1DataRate(uplinkDataRate: 2, rx1DROffset: 7) == 4)
         #expect(try in865.rx1DataRate(uplinkDataRate: 5, rx1DROffset: 7) == 7)
@@ -67,12 +67,12 @@ import Testing
         ("US915", 903_000_000, 4, 0, 923_300_000, 13),   // channel 64
         ("US915", 904_600_000, 4, 2, 923_900_000, 12),   // channel 65
         ("US915", 914_200_000, 4, 3, 927_500_000, 11),   // channel 71
-        // AU915 (RP002-1.0.4 §2.6.7).
+        // AU915 (RP002-1.0.4 §2.8.7).
         ("AU915", 915_200_000, 2, 0, 923_300_000, 10),   // channel 0
         ("AU915", 916_800_000, 5, 1, 923_300_000, 12),   // channel 8
         ("AU915", 927_800_000, 0, 0, 927_500_000, 8),    // channel 63
         ("AU915", 915_900_000, 6, 0, 923_300_000, 13),   // channel 64
-        // CN470 20 MHz plan A: upstream channel n → downstream channel n (RP002-1.0.4 §2.7.7).
+        // CN470 20 MHz plan A: upstream channel n → downstream channel n (RP002-1.0.4 §2.9.7).
         ("CN470", 470_300_000, 1, 0, 483_900_000, 1),    // group 1, channel 0
         ("CN470", 470_900_000, 5, 2, 484_500_000, 3),    // join channel 0
         ("CN470", 476_500_000, 2, 0, 490_100_000, 2),    // channel 31
@@ -181,7 +181,7 @@ import Testing
 
 @Suite struct CN470JoinChannelTests {
     @Test func otaaRX2FollowsTheJoinChannel() throws {
-        // CN470 20 MHz plan A (RP002-1.0.4 §2.7.7): OTAA devices use 485.3 + 1.6·j MHz for join
+        // CN470 20 MHz plan A (RP002-1.0.4 §2.9.7): OTAA devices use 485.3 + 1.6·j MHz for join
         // channel j, ABP devices 486.9 MHz; RX2 data rate DR1.
         let cn470 = try RegionFiles.plan("CN470")
         #expect(cn470.rx2(joinChannelIndex: nil) == .init(frequency: 486_900_000, dataRate: 1))

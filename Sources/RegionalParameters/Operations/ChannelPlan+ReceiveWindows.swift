@@ -6,7 +6,7 @@ extension ChannelPlan {
 
     /// The downlink channel used in RX1 for an uplink on channel `uplinkChannel` (fixed plans).
     ///
-    /// US915/AU915 (RP002-1.0.4 §2.5.7, §2.6.7): downlink channel = uplink channel mod 8, e.g. uplink
+    /// US915/AU915 (RP002-1.0.4 §2.5.7, §2.8.7): downlink channel = uplink channel mod 8, e.g. uplink
     /// channel 65 → downlink channel 1 (923.9 MHz). CN470 20 MHz plan A: the same channel number.
     /// - Throws: ``RegionalParametersError/unsupported(_:)`` for dynamic plans,
     ///   ``RegionalParametersError/unknownChannel(_:)`` for a channel outside the plan.
@@ -59,7 +59,7 @@ extension ChannelPlan {
 
     /// RX2 frequency and data rate for a device. Devices that joined by OTAA on join channel
     /// `joinChannelIndex` use that channel's RX2 frequency where the region defines one (CN470 20 MHz
-    /// plan A: 485.3 + 1.6·j MHz, RP002-1.0.4 §2.7.7); everyone else uses the default ``rx2``.
+    /// plan A: 485.3 + 1.6·j MHz, RP002-1.0.4 §2.9.7); everyone else uses the default ``rx2``.
     public func rx2(joinChannelIndex: Int?) -> RXWindow {
         guard let joinChannelIndex, rx2FrequenciesByJoinChannel.indices.contains(joinChannelIndex) else { return rx2 }
         return RXWindow(frequency: rx2FrequenciesByJoinChannel[joinChannelIndex], dataRate: rx2.dataRate)
