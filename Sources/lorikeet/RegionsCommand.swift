@@ -49,7 +49,8 @@ struct RegionsCommand: ParsableCommand {
             do {
                 let catalog = try RegionsCommand.loadCatalog(options.dir)
                 for plan in catalog.plans {
-                    print("\(plan.id): \(plan.name), \(plan.kind.rawValue), \(plan.uplinkChannels.count) uplink channel(s), "
+                    let channelCount = plan.uplinkChannels.count + plan.extraChannels.count
+                    print("\(plan.id): \(plan.name), \(plan.kind.rawValue), \(channelCount) uplink channel(s), \(plan.enabledUplinkChannels.count) enabled, "
                         + "\(plan.dataRates.count) data rates, RX2 \(plan.rx2.frequency) Hz DR\(plan.rx2.dataRate)")
                 }
                 print("\(catalog.plans.count) plans valid")

@@ -48,6 +48,20 @@ extension ChannelPlan {
         return bytes
     }
 
+    /// The CFList this network sends in a join-accept: for dynamic plans a type 0 list of the first
+    /// five ``extraChannels`` (nil when the plan adds none); for fixed plans a type 1 mask of
+    /// ``enabledUplinkChannels``.
+    /// - Throws: the errors of ``cfList(frequencies:)`` and ``cfList(enabledChannels:)``.
+    public func joinAcceptCFList() throws(RegionalParametersError) -> [UInt8]? {
+        switch cfListType {
+        case .frequencies:
+            guard !extraChannels.isEmpty else { return nil }
+            return try cfList(frequencies: extraChannels.prefix(5).map(\.frequency))
+        case .channelMask:
+            return try cfList(enabledChannels: enabledUplinkChannels)
+        }
+    }
+
     /// The number of channel indices a LinkADRReq can address: 16 in dynamic plans (the default
     /// channels plus those added by CFList or NewChannelReq), every uplink channel in fixed plans.
     var addressableChannelCount: Int {

@@ -76,6 +76,11 @@ extension ChannelPlan {
         }
     }
 
+    /// The LinkADRReq blocks that leave exactly this network's ``enabledUplinkChannels`` enabled.
+    public func channelMaskBlocksForEnabledChannels(allowSubBandMask: Bool = false) throws(RegionalParametersError) -> [ChannelMaskBlock] {
+        try channelMaskBlocks(enabledChannels: enabledUplinkChannels, allowSubBandMask: allowSubBandMask)
+    }
+
     /// The channels a device has enabled after applying `blocks` in order to `enabledChannels`, as the
     /// device would (the inverse of ``channelMaskBlocks(enabledChannels:allowSubBandMask:)``). The
     /// network server uses it to track device state; tests use it to check generated blocks.

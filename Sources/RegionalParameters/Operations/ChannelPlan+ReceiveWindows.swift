@@ -1,7 +1,9 @@
 extension ChannelPlan {
-    /// The uplink channel index of `frequency`, or nil when no uplink channel has that frequency.
+    /// The uplink channel index of `frequency` among ``uplinkChannels`` followed by ``extraChannels``,
+    /// or nil when no such channel has that frequency.
     public func uplinkChannelIndex(frequency: Int) -> Int? {
-        uplinkChannels.firstIndex { $0.frequency == frequency }
+        if let index = uplinkChannels.firstIndex(where: { $0.frequency == frequency }) { return index }
+        return extraChannels.firstIndex { $0.frequency == frequency }.map { $0 + uplinkChannels.count }
     }
 
     /// The downlink channel used in RX1 for an uplink on channel `uplinkChannel` (fixed plans).

@@ -130,8 +130,21 @@ public struct ChannelPlan: Sendable, Equatable {
     /// The dwell-time settings an end-device assumes until a TxParamSetupReq changes them.
     public let defaultUplinkDwellTime: Bool
     public let defaultDownlinkDwellTime: Bool
+    /// Class B beacon channel.
     public let beacon: ClassBChannel
+    /// Class B default ping-slot channel.
     public let pingSlot: ClassBChannel
+
+    // Network choices (not from the specification): what this network adds or enables.
+
+    /// Channels the network adds to a dynamic plan through the join-accept CFList (channel indices
+    /// `uplinkChannels.count…`; at most 5 can be sent in a CFList, 16 channels in all). Empty for
+    /// fixed plans and for plans that add none.
+    public let extraChannels: [Channel]
+    /// The uplink channel indices the network wants enabled (a US915 gateway with 8+1 channels uses
+    /// sub-band 2: 8–15 and 65). Defaults to every channel of the plan (default + extra channels for
+    /// dynamic plans).
+    public let enabledUplinkChannels: Set<Int>
 }
 
 /// One data rate of a plan: its index and its modulation.
