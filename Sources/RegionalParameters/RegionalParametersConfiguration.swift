@@ -13,6 +13,7 @@ public struct RegionalParametersConfiguration: Codable, Sendable, Equatable {
     /// Allow LinkADRReq ChMaskCntl 5 (US915/AU915 sub-band mask; RP002-1.0.x devices only). Default false.
     public var allowSubBandMask: Bool
 
+    /// A configuration; every argument defaults to the documented default.
     public init(regionsDirectory: String = "Regions", plan: String = "EU868", repeaterCompatible: Bool = false, allowSubBandMask: Bool = false) {
         self.regionsDirectory = regionsDirectory
         self.plan = plan
@@ -24,6 +25,7 @@ public struct RegionalParametersConfiguration: Codable, Sendable, Equatable {
         case regionsDirectory, plan, repeaterCompatible, allowSubBandMask
     }
 
+    /// Decodes a configuration; absent keys take their defaults.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = RegionalParametersConfiguration()

@@ -1,18 +1,3 @@
-/// One (ChMask, ChMaskCntl) pair of a LinkADRReq (LoRaWAN L2 1.0.4 §5.3; RP002-1.0.4 per-region
-/// "LinkAdrReq command" sections). A device applies a block of consecutive LinkADRReq commands in order.
-public struct ChannelMaskBlock: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public let chMask: UInt16
-    public let chMaskCntl: UInt8
-    public init(chMask: UInt16, chMaskCntl: UInt8) {
-        self.chMask = chMask
-        self.chMaskCntl = chMaskCntl
-    }
-    public var description: String {
-        let hex = String(chMask, radix: 16, uppercase: true)
-        return "(ChMask 0x\(String(repeating: "0", count: 4 - hex.count))\(hex), ChMaskCntl \(chMaskCntl))"
-    }
-}
-
 extension ChannelPlan {
     /// The shortest sequence of (ChMask, ChMaskCntl) blocks that leaves exactly `enabledChannels`
     /// enabled on the device, whatever it had enabled before.
