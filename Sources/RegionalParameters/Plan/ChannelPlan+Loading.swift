@@ -1,4 +1,4 @@
-public import LoRaWAN
+import LoRaWAN
 
 extension ChannelPlan {
     /// The lowest and highest frequency any plan may name (Hz): a guard against unit mistakes such as

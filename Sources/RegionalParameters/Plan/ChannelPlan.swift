@@ -1,5 +1,3 @@
-public import LoRaWAN
-
 /// One regional channel plan (EU868, US915, …) as loaded from a `Regions/` JSON file.
 ///
 /// A plan is a value: it holds the tables of the LoRaWAN Regional Parameters specification
