@@ -79,6 +79,9 @@ import Testing
         ("CN470", 503_500_000, 3, 0, 490_300_000, 3),    // group 2, channel 32
         ("CN470", 504_100_000, 5, 0, 490_900_000, 5),    // join channel 4
         ("CN470", 509_700_000, 4, 5, 496_500_000, 1),    // channel 63
+        // CN470 20 MHz plan B: uplink and downlink channel n share one frequency.
+        ("CN470-20B", 479_900_000, 3, 1, 479_900_000, 2),   // join channel 8
+        ("CN470-20B", 503_100_000, 5, 0, 503_100_000, 5),   // channel 63
         // Dynamic plans answer on the uplink frequency.
         ("AS923-2", 921_400_000, 5, 0, 921_400_000, 5),
         ("KR920", 922_300_000, 4, 1, 922_300_000, 3),
@@ -190,6 +193,11 @@ import Testing
         #expect(cn470.rx2(joinChannelIndex: join) == .init(frequency: 494_900_000, dataRate: 1))
         #expect(cn470.rx2(joinChannelIndex: 0) == .init(frequency: 485_300_000, dataRate: 1))
         #expect(cn470.rx2(joinChannelIndex: 99) == cn470.rx2)
+        // Plan B: ABP 498.3 MHz; OTAA 478.3 MHz (joined on 479.9 MHz) or 498.3 MHz (joined on 499.9 MHz).
+        let planB = try RegionFiles.plan("CN470-20B")
+        #expect(planB.rx2(joinChannelIndex: nil).frequency == 498_300_000)
+        #expect(planB.rx2(joinChannelIndex: planB.joinChannelIndex(frequency: 479_900_000)).frequency == 478_300_000)
+        #expect(planB.beaconFrequency(beaconTime: 12_345) == 481_500_000)
         // Regions without per-join-channel RX2 always answer the default.
         let eu868 = try RegionFiles.plan("EU868")
         #expect(eu868.rx2(joinChannelIndex: eu868.joinChannelIndex(frequency: 868_300_000)) == eu868.rx2)

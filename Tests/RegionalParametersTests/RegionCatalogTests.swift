@@ -8,7 +8,7 @@ import Testing
         let files = try RegionFiles.all()
         let catalog = try RegionCatalog(files: files)
         #expect(catalog.ids.sorted() == [
-            "AS923-1", "AS923-2", "AS923-3", "AS923-4", "AU915", "AU915_FSB2", "CN470", "CN779", "EU433", "EU868",
+            "AS923-1", "AS923-2", "AS923-3", "AS923-4", "AU915", "AU915_FSB2", "CN470", "CN470-20B", "CN779", "EU433", "EU868",
             "EU868_8CH", "IN865", "KR920", "RU864", "US915", "US915_FSB2",
         ])
         #expect(catalog.regions["AS923-3"] == "AS923" && catalog.regions["US915_FSB2"] == "US915")

@@ -16,7 +16,7 @@ def run(*args):
 def test_check_accepts_the_shipped_regions():
     result = run("regions", "check", "--dir", str(REGIONS))
     assert result.returncode == 0, result.stderr
-    assert "16 plans valid" in result.stdout
+    assert "17 plans valid" in result.stdout
     assert "US915: US902-928, fixed, 72 uplink channel(s), 72 enabled" in result.stdout
     assert "US915_FSB2: US902-928, fixed, 72 uplink channel(s), 9 enabled" in result.stdout
     assert "EU868_8CH: EU863-870, dynamic, 8 uplink channel(s), 8 enabled" in result.stdout
