@@ -98,6 +98,17 @@ public struct RegionCatalog: Sendable, Equatable {
         plans.first { $0.id == id }
     }
 
+    /// The plans of `region` (as named in the index), in index order.
+    public func plans(inRegion region: String) -> [ChannelPlan] {
+        plans.filter { regions[$0.id] == region }
+    }
+
+    /// The first plan of `region` (index order) with a join channel on `frequency` — how a network
+    /// server tells which CN470 plan (type A or B) a device joined on. Returns nil when none has.
+    public func plan(region: String, joinFrequency frequency: Int) -> ChannelPlan? {
+        plans(inRegion: region).first { $0.joinChannelIndex(frequency: frequency) != nil }
+    }
+
     /// The plan ids in index order.
     public var ids: [String] { plans.map(\.id) }
 }

@@ -66,6 +66,15 @@ import Testing
         #expect(try eight.rx1(uplinkFrequency: 867_900_000, uplinkDataRate: 5, rx1DROffset: 0).frequency == 867_900_000)
     }
 
+    @Test func planFromRegionAndJoinFrequency() throws {
+        let catalog = try RegionCatalog(files: try RegionFiles.all())
+        #expect(catalog.plan(region: "CN470", joinFrequency: 505_700_000)?.id == "CN470")
+        #expect(catalog.plan(region: "CN470", joinFrequency: 499_900_000)?.id == "CN470-20B")
+        #expect(catalog.plan(region: "CN470", joinFrequency: 470_300_000) == nil)
+        #expect(catalog.plan(region: "AS923", joinFrequency: 916_800_000)?.id == "AS923-3")
+        #expect(catalog.plans(inRegion: "US915").map(\.id) == ["US915", "US915_FSB2"])
+    }
+
     @Test func baseMustBeListedEarlier() throws {
         var index = try RegionFiles.object("plans.json")
         var plans = index["plans"] as? [[String: Any]] ?? []
