@@ -1,5 +1,5 @@
-// BeaconFreqReq / BeaconFreqAns (CID 0x13, class B): LoRaWAN L2 1.0.4 §12.4 (tables 68–70),
-// LoRaWAN 1.1 §14.4 (numbered after the deprecated BeaconTiming commands).
+// BeaconFreqReq / BeaconFreqAns (CID 0x13, class B): LoRaWAN L2 1.0.4 §12 (table 61),
+// LoRaWAN 1.1 §14 (class B MAC commands).
 //
 // BeaconFreqReq (downlink), 3 octets: Frequency (little endian, 100 Hz steps; 0 restores the
 // regional default beacon frequency).

@@ -1,4 +1,4 @@
-// DevStatusReq / DevStatusAns (CID 0x06): LoRaWAN L2 1.0.4 §5.6 (tables 30–32), LoRaWAN 1.1 §5.6.
+// DevStatusReq / DevStatusAns (CID 0x06): LoRaWAN L2 1.0.4 §5.5, LoRaWAN 1.1 §5.6.
 //
 // DevStatusReq (downlink) has no payload. DevStatusAns (uplink), 2 octets:
 //

@@ -1,4 +1,4 @@
-// DeviceTimeReq / DeviceTimeAns (CID 0x0D): LoRaWAN L2 1.0.4 §5.10 (tables 52–53), LoRaWAN 1.1 §5.12.
+// DeviceTimeReq / DeviceTimeAns (CID 0x0D): LoRaWAN L2 1.0.4 §5.9, LoRaWAN 1.1 §5.12.
 //
 // DeviceTimeReq (uplink) has no payload. DeviceTimeAns (downlink), 5 octets:
 //

@@ -1,4 +1,4 @@
-// DlChannelReq / DlChannelAns (CID 0x0A): LoRaWAN L2 1.0.4 §5.9 (tables 49–51), LoRaWAN 1.1 §5.10.
+// DlChannelReq / DlChannelAns (CID 0x0A): LoRaWAN L2 1.0.4 §5.6, LoRaWAN 1.1 §5.7.
 //
 // DlChannelReq (downlink), 4 octets:
 //

@@ -1,4 +1,4 @@
-// DutyCycleReq / DutyCycleAns (CID 0x04): LoRaWAN L2 1.0.4 §5.4 (tables 24–25), LoRaWAN 1.1 §5.4.
+// DutyCycleReq / DutyCycleAns (CID 0x04): LoRaWAN L2 1.0.4 §5.3, LoRaWAN 1.1 §5.4.
 //
 // DutyCycleReq (downlink), 1 octet DutyCyclePL: bits 7:4 RFU, 3:0 MaxDCycle.
 // The maximum aggregated duty cycle is 1 / 2^MaxDCycle; 0 means no limit beyond the regional one.

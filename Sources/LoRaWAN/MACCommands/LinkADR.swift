@@ -1,4 +1,4 @@
-// LinkADRReq / LinkADRAns (CID 0x03): LoRaWAN L2 1.0.4 §5.3 (tables 17–22), LoRaWAN 1.1 §5.3.
+// LinkADRReq / LinkADRAns (CID 0x03): LoRaWAN L2 1.0.4 §5.2 (tables 17–18 and following), LoRaWAN 1.1 §5.3.
 //
 // LinkADRReq (downlink), 4 octets:
 //

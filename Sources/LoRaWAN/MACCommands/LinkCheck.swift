@@ -1,4 +1,4 @@
-// LinkCheckReq / LinkCheckAns (CID 0x02): LoRaWAN L2 1.0.4 §5.1 (tables 15–16), LoRaWAN 1.1 §5.3.
+// LinkCheckReq / LinkCheckAns (CID 0x02): LoRaWAN L2 1.0.4 §5.1 (table 16), LoRaWAN 1.1 §5.2.
 //
 // LinkCheckReq (uplink) has no payload. LinkCheckAns (downlink) layout:
 //

@@ -2,7 +2,7 @@ extension MACCommand {
     /// The defined commands as data: CID, direction, spec name and payload length.
     ///
     /// This is the command table of LoRaWAN L2 1.0.4 §5 (table 14) and §12 (table 61, class B) and
-    /// of LoRaWAN 1.1 §5 (table 4) and §14 (class B), with each Req/Ans pair split by direction.
+    /// of LoRaWAN 1.1 §5 (MAC command table), §14 (class B) and §18 (class C), with each Req/Ans pair split by direction.
     /// Payload lengths come from each command's payload table in those sections.
     enum Kind: CaseIterable, Hashable, Sendable {
         case resetInd, resetConf

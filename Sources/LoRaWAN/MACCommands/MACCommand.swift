@@ -1,5 +1,5 @@
 /// One LoRaWAN MAC command, in the direction it travels (LoRaWAN L2 1.0.4 §5 table 14,
-/// LoRaWAN 1.1 §5 table 4, class B commands in L2 1.0.4 §12 table 61 and 1.1 §14).
+/// LoRaWAN 1.1 §5, class B commands in L2 1.0.4 §12 table 61 and 1.1 §14, class C in 1.1 §18).
 ///
 /// A MAC command is a one-octet command identifier (CID) followed by a payload whose length is
 /// implied by the CID *and the direction*: CID 0x02 is `LinkCheckReq` (no payload) from the end

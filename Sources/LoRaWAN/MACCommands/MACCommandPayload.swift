@@ -110,9 +110,10 @@ enum MACWire {
     /// The largest frequency a 24-bit field in 100 Hz steps can carry.
     static let maximumFrequencyHz: UInt32 = 0xFF_FFFF * 100
 
-    /// Converts a frequency in Hz to the 24-bit wire value in 100 Hz steps (LoRaWAN L2 1.0.4 §5.3,
-    /// §5.6, §5.9: "The frequency is a 24-bit unsigned integer. The actual channel frequency in Hz
-    /// is 100 × Frequency").
+    /// Converts a frequency in Hz to the 24-bit wire value in 100 Hz steps. Every frequency field of
+    /// the MAC commands (RXParamSetupReq, NewChannelReq, DlChannelReq, PingSlotChannelReq,
+    /// BeaconFreqReq; LoRaWAN L2 1.0.4 §5.4, §5.6, §12) is a 24-bit unsigned integer whose value
+    /// times 100 is the frequency in Hz.
     static func frequencyField(hz: UInt32, _ name: String) throws(LoRaWANError) -> UInt32 {
         guard hz % 100 == 0 else {
             throw .invalidField(name: name, reason: "\(hz) Hz is not a multiple of 100 Hz")

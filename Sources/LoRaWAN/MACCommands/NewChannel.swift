@@ -1,4 +1,4 @@
-// NewChannelReq / NewChannelAns (CID 0x07): LoRaWAN L2 1.0.4 §5.7 (tables 33–36), LoRaWAN 1.1 §5.7.
+// NewChannelReq / NewChannelAns (CID 0x07): LoRaWAN L2 1.0.4 §5.6, LoRaWAN 1.1 §5.7.
 //
 // NewChannelReq (downlink), 5 octets:
 //

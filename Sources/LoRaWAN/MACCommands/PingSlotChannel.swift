@@ -1,5 +1,5 @@
-// PingSlotChannelReq / PingSlotChannelAns (CID 0x11, class B): LoRaWAN L2 1.0.4 §12.2
-// (tables 64–67), LoRaWAN 1.1 §14.2.
+// PingSlotChannelReq / PingSlotChannelAns (CID 0x11, class B): LoRaWAN L2 1.0.4 §12 (table 61),
+// LoRaWAN 1.1 §14 (class B MAC commands).
 //
 // PingSlotChannelReq (downlink), 4 octets:
 //

@@ -1,5 +1,5 @@
-// PingSlotInfoReq / PingSlotInfoAns (CID 0x10, class B): LoRaWAN L2 1.0.4 §12.1 (tables 62–63),
-// LoRaWAN 1.1 §14.1.
+// PingSlotInfoReq / PingSlotInfoAns (CID 0x10, class B): LoRaWAN L2 1.0.4 §12.1 (table 62),
+// LoRaWAN 1.1 §14 (class B MAC commands).
 //
 // PingSlotInfoReq (uplink), 1 octet PingSlotParam: bits 7:3 RFU, 2:0 Periodicity.
 // The ping period is 2^Periodicity seconds (pingNb = 2^(7 − Periodicity) slots per 128 s beacon period).

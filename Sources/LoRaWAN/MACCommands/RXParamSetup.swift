@@ -1,4 +1,4 @@
-// RXParamSetupReq / RXParamSetupAns (CID 0x05): LoRaWAN L2 1.0.4 §5.5 (tables 26–29), LoRaWAN 1.1 §5.5.
+// RXParamSetupReq / RXParamSetupAns (CID 0x05): LoRaWAN L2 1.0.4 §5.4, LoRaWAN 1.1 §5.5.
 //
 // RXParamSetupReq (downlink), 4 octets:
 //

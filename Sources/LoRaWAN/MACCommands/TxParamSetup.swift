@@ -1,4 +1,4 @@
-// TxParamSetupReq / TxParamSetupAns (CID 0x09): LoRaWAN L2 1.0.4 §5.8 (tables 46–48, where it is
+// TxParamSetupReq / TxParamSetupAns (CID 0x09): LoRaWAN L2 1.0.4 §5.8 (tables 46–49, where it is
 // spelled TXParamSetupReq), LoRaWAN 1.1 §5.9.
 //
 // TxParamSetupReq (downlink), 1 octet EIRP_DwellTime:
