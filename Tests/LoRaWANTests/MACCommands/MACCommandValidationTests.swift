@@ -85,6 +85,21 @@ import Testing
         expectInvalid("BeaconFreqAns.rfu") { _ = try MACCommand.BeaconFreqAns(beaconFrequencyOK: true, rfu: 0x01) }
     }
 
+    @Test func deviceTimeFromDuration() throws {
+        // 1.0.4 §5.9 example: 2016-02-12T14:24:31Z is 1139322288 s after the GPS epoch.
+        let answer = try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .seconds(1_139_322_288) + .milliseconds(500))
+        #expect(answer.gpsSeconds == 1_139_322_288 && answer.fraction256 == 128)
+        #expect(answer.timeSinceGPSEpoch == .seconds(1_139_322_288) + .milliseconds(500))
+        // The fraction rounds down to the step below: 3.906 ms is one step, 3.905 ms is none.
+        #expect(try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .nanoseconds(3_906_250)).fraction256 == 1)
+        #expect(try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .nanoseconds(3_906_249)).fraction256 == 0)
+        #expect(try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .seconds(1) - .nanoseconds(1)).fraction256 == 255)
+        #expect(try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .seconds(Int64(UInt32.max))).gpsSeconds == UInt32.max)
+        expectInvalid("DeviceTimeAns.timeSinceGPSEpoch") { _ = try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .seconds(-1)) }
+        expectInvalid("DeviceTimeAns.timeSinceGPSEpoch") { _ = try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .milliseconds(-1)) }
+        expectInvalid("DeviceTimeAns.timeSinceGPSEpoch") { _ = try MACCommand.DeviceTimeAns(timeSinceGPSEpoch: .seconds(Int64(UInt32.max) + 1)) }
+    }
+
     /// Errors read as one sentence that names the command and the sizes.
     @Test func truncationMessage() {
         let error = LoRaWANError.truncatedMACCommand(cid: 0x03, name: "LinkADRReq", expected: 4, actual: 2)
