@@ -47,6 +47,8 @@ extension MACCommand {
             .seconds(Int64(gpsSeconds)) + .nanoseconds(Int64(fraction256) * 3_906_250)
         }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

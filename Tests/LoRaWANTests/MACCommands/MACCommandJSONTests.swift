@@ -71,9 +71,9 @@ import Testing
     /// Every command encodes to an object with its CID and spec name (a payload struct alone encodes
     /// to its fields only).
     @Test func everyCommandEncodes() throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = MACTestRNG(seed: 7)
         for kind in MACCommand.Kind.allCases {
-            let command = try randomCommand(kind, using: &rng)
+            let command = try randomMACCommand(kind, using: &rng)
             let object = try json(command)
             #expect(object["cid"] as? Int == Int(kind.cid))
             #expect(object["name"] as? String == kind.name)

@@ -11,20 +11,20 @@ import Testing
     @Test(arguments: directions)
     func commandTableMatchesSpec(_ direction: Direction) {
         for cid in 0...255 {
-            let entry = specTable.first { $0.cid == UInt8(cid) && $0.direction == direction }
+            let entry = macSpecTable.first { $0.cid == UInt8(cid) && $0.direction == direction }
             #expect(MACCommand.payloadLength(cid: UInt8(cid), direction: direction) == entry?.length, "CID \(cid)")
             #expect(MACCommand.name(cid: UInt8(cid), direction: direction) == entry?.name, "CID \(cid)")
         }
-        #expect(MACCommand.Kind.allCases.count == specTable.count)
+        #expect(MACCommand.Kind.allCases.count == macSpecTable.count)
     }
 
     /// parseAll ∘ encodeAll = identity on generated command lists, and encodeAll ∘ parseAll =
     /// identity on their bytes.
     @Test(arguments: directions)
     func roundTripsGeneratedLists(_ direction: Direction) throws {
-        var rng = SplitMix64(seed: direction == .uplink ? 0x5EED_0001 : 0x5EED_0002)
+        var rng = MACTestRNG(seed: direction == .uplink ? 0x5EED_0001 : 0x5EED_0002)
         for _ in 0..<3_000 {
-            let list = try randomCommandList(direction, using: &rng)
+            let list = try randomMACCommandList(direction, using: &rng)
             let bytes = MACCommand.encodeAll(list)
             #expect(bytes.count == list.reduce(0) { $0 + $1.encodedLength })
             let parsed = try MACCommand.parseAll(bytes, direction: direction)
@@ -39,9 +39,9 @@ import Testing
     /// Every command built from random field values re-encodes to bytes whose fields read back the
     /// same, whichever way it was built: through `encode(into:)` appending to existing bytes too.
     @Test func encodeIntoAppends() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = MACTestRNG(seed: 42)
         for kind in MACCommand.Kind.allCases {
-            let command = try randomCommand(kind, using: &rng)
+            let command = try randomMACCommand(kind, using: &rng)
             var buffer: [UInt8] = [0xAA]
             command.encode(into: &buffer)
             #expect(buffer.first == 0xAA)
@@ -55,11 +55,11 @@ import Testing
     /// when other complete commands come first.
     @Test(arguments: MACCommand.Kind.allCases.filter { $0.payloadLength > 0 })
     func everyTruncationIsReported(_ kind: MACCommand.Kind) throws {
-        var rng = SplitMix64(seed: UInt64(kind.cid) << 8 | (kind.direction == .uplink ? 1 : 2))
-        let spec = try #require(specTable.first { $0.cid == kind.cid && $0.direction == kind.direction })
+        var rng = MACTestRNG(seed: UInt64(kind.cid) << 8 | (kind.direction == .uplink ? 1 : 2))
+        let spec = try #require(macSpecTable.first { $0.cid == kind.cid && $0.direction == kind.direction })
         for _ in 0..<20 {
-            let full = MACCommand.encodeAll([try randomCommand(kind, using: &rng)])
-            let before = MACCommand.encodeAll(try randomCommandList(kind.direction, using: &rng).filter { $0.kind != nil })
+            let full = MACCommand.encodeAll([try randomMACCommand(kind, using: &rng)])
+            let before = MACCommand.encodeAll(try randomMACCommandList(kind.direction, using: &rng).filter { $0.kind != nil })
             for cut in 1..<full.count {
                 let input = before + full.prefix(cut)
                 #expect(throws: LoRaWANError.truncatedMACCommand(cid: spec.cid, name: spec.name, expected: spec.length, actual: cut - 1)) {
@@ -89,12 +89,12 @@ import Testing
     /// same bytes, or fails with `.truncatedMACCommand` whose fields agree with the command table.
     @Test(arguments: directions)
     func randomBuffersNeverTrap(_ direction: Direction) {
-        var rng = SplitMix64(seed: direction == .uplink ? 0xF022_0001 : 0xF022_0002)
+        var rng = MACTestRNG(seed: direction == .uplink ? 0xF022_0001 : 0xF022_0002)
         var parsedCount = 0, truncatedCount = 0
         for _ in 0..<20_000 {
             let length = Int.random(in: 0...40, using: &rng)
             // Bias towards defined CIDs so that long command chains occur, not just one unknown.
-            let bytes = (0..<length).map { _ in rng.bool() ? UInt8.random(in: 0...0x14, using: &rng) : rng.byte() }
+            let bytes = (0..<length).map { _ in rng.macBool() ? UInt8.random(in: 0...0x14, using: &rng) : rng.macByte() }
             do {
                 let commands = try MACCommand.parseAll(bytes, direction: direction)
                 parsedCount += 1
