@@ -37,6 +37,16 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Payload codecs (issue #6): JavaScript codecs on JavaScriptCore, native Cayenne LPP
+
+let payloadCodecTargets: [Target] = [
+    .systemLibrary(name: "CJavaScriptCore", path: "Sources/CJavaScriptCore",
+                   pkgConfig: "javascriptcoregtk-4.1",
+                   providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]),
+    .target(name: "PayloadCodecs", dependencies: ["CJavaScriptCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "PayloadCodecsTests", dependencies: ["PayloadCodecs"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -44,6 +54,8 @@ let executableTargets: [Target] = [
         name: "lorikeet",
         dependencies: [
             "LoRaWAN",
+            "PayloadCodecs",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -63,6 +75,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + payloadCodecTargets + executableTargets
 )
