@@ -19,6 +19,17 @@ public enum PayloadCodec: Sendable {
         }
     }
 
+    /// Decodes a downlink payload back into an object (for display and checking).
+    public func decodeDownlink(_ input: UplinkInput) throws(CodecError) -> DecodedPayload {
+        switch self {
+        case .cayenneLPP:
+            let data = try CayenneLPP.decode(input.bytes)
+            return DecodedPayload(data: data, result: .object(["data": .object(data)]))
+        case .script(let codec):
+            return try codec.decodeDownlink(input)
+        }
+    }
+
     /// Encodes a downlink object into bytes (Cayenne LPP keeps no fPort preference).
     public func encodeDownlink(_ input: DownlinkInput) throws(CodecError) -> EncodedPayload {
         switch self {
