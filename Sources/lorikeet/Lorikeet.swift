@@ -9,6 +9,8 @@ struct Lorikeet: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             FrameCommand.self,
+            CodecCommand.self,
+            BenchCommand.self,
         ]
     )
 }
