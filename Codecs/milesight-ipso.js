@@ -16,30 +16,29 @@ function i16le(bytes, i) { const v = u16le(bytes, i); return v > 0x7fff ? v - 0x
 function hex(bytes) { return bytes.map((b) => b.toString(16).padStart(2, "0")).join(""); }
 function version(bytes, i) { return `v${bytes[i]}.${bytes[i + 1]}`; }
 
-// [channel, type] → [name, size, reader]
-const RECORDS = {
-  "ff01": ["protocol_version", 1, (b, i) => b[i]],
-  "ff09": ["hardware_version", 2, version],
-  "ff0a": ["software_version", 2, version],
-  "ff0b": ["power_on", 1, () => true],
-  "ff0f": ["device_class", 1, (b, i) => CLASSES[b[i]] ?? `unknown (${b[i]})`],
-  "ff16": ["serial_number", 8, (b, i) => hex(b.slice(i, i + 8))],
-  "ff18": ["sensor_status", 2, (b, i) => b[i + 1]],
-  "0175": ["battery", 1, (b, i) => b[i]],
-  "0367": ["temperature", 2, (b, i) => i16le(b, i) / 10],
-  "0468": ["humidity", 1, (b, i) => b[i] / 2],
-  "077d": ["co2", 2, (b, i) => u16le(b, i)],
-};
+// (channel << 8 | type) → [name, size, reader]
+const RECORDS = new Map([
+  [0xff01, ["protocol_version", 1, (b, i) => b[i]]],
+  [0xff09, ["hardware_version", 2, version]],
+  [0xff0a, ["software_version", 2, version]],
+  [0xff0b, ["power_on", 1, () => true]],
+  [0xff0f, ["device_class", 1, (b, i) => CLASSES[b[i]] ?? `unknown (${b[i]})`]],
+  [0xff16, ["serial_number", 8, (b, i) => hex(b.slice(i, i + 8))]],
+  [0xff18, ["sensor_status", 2, (b, i) => b[i + 1]]],
+  [0x0175, ["battery", 1, (b, i) => b[i]]],
+  [0x0367, ["temperature", 2, (b, i) => i16le(b, i) / 10]],
+  [0x0468, ["humidity", 1, (b, i) => b[i] / 2]],
+  [0x077d, ["co2", 2, (b, i) => u16le(b, i)]],
+]);
 
 function decodeRecords(bytes) {
   const data = {};
   const warnings = [];
   let i = 0;
   while (i + 2 <= bytes.length) {
-    const key = hex([bytes[i], bytes[i + 1]]);
-    const record = RECORDS[key];
-    if (!record) {
-      warnings.push(`unknown channel/type ${key} at byte ${i}; rest ignored`);
+    const record = RECORDS.get((bytes[i] << 8) | bytes[i + 1]);
+    if (record === undefined) {
+      warnings.push(`unknown channel/type ${hex([bytes[i], bytes[i + 1]])} at byte ${i}; rest ignored`);
       return { data, warnings, errors: [] };
     }
     const [name, size, read] = record;

@@ -106,7 +106,7 @@ public enum CayenneLPP {
         scalar(142, "switch", 1, 1, signed: false),
     ]
 
-    private static let byID: [UInt8: DataType] = Dictionary(uniqueKeysWithValues: types.map { ($0.id, $0) })
+    private static let byID: [DataType?] = (0...255).map { id in types.first { $0.id == UInt8(id) } }
     private static let byName: [String: DataType] = Dictionary(uniqueKeysWithValues: types.map { ($0.name, $0) })
 
     /// Decodes an LPP payload into `{"<type>_<channel>": value, ...}`.
@@ -118,7 +118,7 @@ public enum CayenneLPP {
             guard i + 2 <= bytes.count else { throw .cayenneLPP("truncated record header at byte \(i)") }
             let channel = bytes[i]
             let typeID = bytes[i + 1]
-            guard let type = byID[typeID] else { throw .cayenneLPP("unknown data type \(typeID) at byte \(i + 1)") }
+            guard let type = byID[Int(typeID)] else { throw .cayenneLPP("unknown data type \(typeID) at byte \(i + 1)") }
             let start = i + 2
             guard start + type.size <= bytes.count else {
                 throw .cayenneLPP("\(type.name) on channel \(channel) needs \(type.size) bytes, \(bytes.count - start) left")
@@ -135,7 +135,7 @@ public enum CayenneLPP {
                 values.append(.number(value / type.divisors[k]))
                 offset += size
             }
-            let key = "\(type.name)_\(channel)"
+            let key = type.name + "_" + byteStrings[Int(channel)]
             if let parts = type.components {
                 var object = JSONObject()
                 for (name, value) in zip(parts, values) { object[name] = value }

@@ -26,6 +26,28 @@ public struct UplinkInput: Sendable, Equatable {
         if let variables { o["variables"] = .object(variables) }
         return .object(o)
     }
+
+    /// `[{"bytes":[…],"fPort":…,…}]`, written directly (this runs once per uplink).
+    var argumentsJSON: String {
+        var out = "[{\"bytes\":["
+        out.reserveCapacity(24 + bytes.count * 4)
+        for (i, b) in bytes.enumerated() {
+            if i > 0 { out += "," }
+            out += byteStrings[Int(b)]
+        }
+        out += "],\"fPort\":"
+        out += String(fPort)
+        if let recvTime {
+            out += ",\"recvTime\":"
+            out += JSONValue.format((recvTime.timeIntervalSince1970 * 1000).rounded())
+        }
+        if let variables {
+            out += ",\"variables\":"
+            JSONValue.object(variables).write(to: &out)
+        }
+        out += "}]"
+        return out
+    }
 }
 
 /// The input of `encodeDownlink`.
@@ -171,7 +193,7 @@ extension ScriptCodec {
     // MARK: - Checking results
 
     private func decode(_ function: String, _ input: UplinkInput) throws(CodecError) -> DecodedPayload {
-        let result = try invoke(function, argumentsJSON: JSONValue.array([input.json]).description, kind: .convertRecvTime)
+        let result = try invoke(function, argumentsJSON: input.argumentsJSON, kind: .convertRecvTime)
         return try Self.checkDecoded(result, function: function)
     }
 

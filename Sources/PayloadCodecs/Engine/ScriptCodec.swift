@@ -188,11 +188,29 @@ public final class ScriptCodec: @unchecked Sendable {
         guard inputSize <= engine.configuration.maxInputBytes else {
             throw .invalidInput("the input is \(inputSize) bytes of JSON, more than the limit of \(engine.configuration.maxInputBytes)")
         }
-        let text = try invokeRaw(function, argumentsJSON: argumentsJSON, kind: kind)
-        return try JSONValue(parsing: text)
+        let utf8 = try invokeRaw(function, argumentsJSON: argumentsJSON, kind: kind)
+        return try JSONValue(parsingUTF8: utf8)
     }
 
-    private func invokeRaw(_ function: String, argumentsJSON: String, kind: ArgumentKind) throws(CodecError) -> String {
+    /// The UTF-8 bytes of (at most the first `maxUTF16` code units of) a JavaScript string.
+    static func utf8(of string: JSStringRef, maxUTF16: Int) -> [UInt8] {
+        let length = JSStringGetLength(string)
+        if length > maxUTF16 {
+            // Only a prefix is wanted (for an error message): go through the characters.
+            guard let chars = JSStringGetCharactersPtr(string) else { return [] }
+            return Array(String(decoding: UnsafeBufferPointer(start: chars, count: maxUTF16), as: UTF16.self).utf8)
+        }
+        let capacity = JSStringGetMaximumUTF8CStringSize(string)
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            guard let base = buffer.baseAddress else { count = 0; return }
+            let written = base.withMemoryRebound(to: CChar.self, capacity: capacity) {
+                JSStringGetUTF8CString(string, $0, capacity)
+            }
+            count = max(0, written - 1)  // drop the terminating NUL
+        }
+    }
+
+    private func invokeRaw(_ function: String, argumentsJSON: String, kind: ArgumentKind) throws(CodecError) -> [UInt8] {
         engine.lock.lock()
         defer { engine.lock.unlock() }
         if context == nil { try createContextLocked() }
@@ -230,21 +248,24 @@ public final class ScriptCodec: @unchecked Sendable {
             throw .engine("the runner returned no string")
         }
         defer { JSStringRelease(string) }
-        let length = JSStringGetLength(string)
-        guard length >= 1, let chars = JSStringGetCharactersPtr(string) else { throw .engine("the runner returned an empty string") }
-        let payloadLength = length - 1
-        let tag = chars[0]
-        let payload = String(decoding: UnsafeBufferPointer(start: chars + 1, count: min(payloadLength, max(1024, engine.configuration.maxOutputBytes))), as: UTF16.self)
+        // Check the size before copying anything out (length in UTF-16 units, the tag included).
+        let payloadLength = JSStringGetLength(string) - 1
+        guard payloadLength >= 0 else { throw .engine("the runner returned an empty string") }
+        let limit = engine.configuration.maxOutputBytes
+        // JSC keeps most strings as 8-bit; converting straight to UTF-8 avoids a UTF-16 copy.
+        var utf8 = ScriptCodec.utf8(of: string, maxUTF16: max(payloadLength, 0) <= limit ? payloadLength + 1 : 1025)
+        let tag = utf8.first ?? 0
+        if !utf8.isEmpty { utf8.removeFirst() }
         switch tag {
-        case UInt16(UInt8(ascii: "R")):
-            guard payloadLength <= engine.configuration.maxOutputBytes else {
-                throw .outputTooLarge(function: function, bytes: payloadLength, limit: engine.configuration.maxOutputBytes)
+        case UInt8(ascii: "R"):
+            guard payloadLength <= limit else {
+                throw .outputTooLarge(function: function, bytes: payloadLength, limit: limit)
             }
-            return payload
-        case UInt16(UInt8(ascii: "T")):
-            throw .threw(function: function, message: String(payload.prefix(1024)))
+            return utf8
+        case UInt8(ascii: "T"):
+            throw .threw(function: function, message: String(String(decoding: utf8, as: UTF8.self).prefix(1024)))
         default:
-            throw .invalidResult(function: function, reason: String(payload.prefix(1024)))
+            throw .invalidResult(function: function, reason: String(String(decoding: utf8, as: UTF8.self).prefix(1024)))
         }
     }
 }

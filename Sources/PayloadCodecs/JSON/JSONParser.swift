@@ -13,6 +13,11 @@ struct JSONParser {
         self.maxDepth = maxDepth
     }
 
+    init(utf8 bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
     mutating func parseDocument() throws(CodecError) -> JSONValue {
         skipWhitespace()
         let value = try parseValue(depth: 0)
@@ -144,6 +149,18 @@ struct JSONParser {
 
     private mutating func parseString() throws(CodecError) -> String {
         index += 1  // opening quote
+        // Fast path: no escapes and no control characters up to the closing quote.
+        var end = index
+        while end < bytes.count {
+            let b = bytes[end]
+            if b == UInt8(ascii: "\"") {
+                let s = String(decoding: bytes[index..<end], as: UTF8.self)
+                index = end + 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            end += 1
+        }
         var raw: [UInt8] = []
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }

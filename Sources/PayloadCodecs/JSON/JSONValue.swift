@@ -40,6 +40,12 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
         self = try parser.parseDocument()
     }
 
+    /// Parses JSON from UTF-8 bytes.
+    public init(parsingUTF8 bytes: [UInt8], maxDepth: Int = 64) throws(CodecError) {
+        var parser = JSONParser(utf8: bytes, maxDepth: maxDepth)
+        self = try parser.parseDocument()
+    }
+
     /// Appends compact JSON text for this value to `out`.
     public func write(to out: inout String) {
         switch self {
@@ -72,6 +78,7 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
     static func format(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
         if n == n.rounded(), abs(n) < 1e15 {
+            if n >= 0, n < 256 { return byteStrings[Int(n)] }
             if n == 0 { return "0" }
             return String(Int64(n))
         }
@@ -101,6 +108,9 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
         out += "\""
     }
 }
+
+/// "0" … "255", precomputed: payload bytes are most of the numbers codecs exchange.
+let byteStrings: [String] = (0...255).map { String($0) }
 
 /// A JSON object: members in insertion order, unique keys, order-insensitive equality.
 public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
