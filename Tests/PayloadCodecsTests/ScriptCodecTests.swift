@@ -281,3 +281,24 @@ struct HostileScriptTests {
         }
     }
 }
+
+@Suite("ScriptCodec: run(function:input:) as the CLI uses it")
+struct ScriptCodecRunTests {
+    @Test("recvTime given as RFC 3339 text or epoch ms, or filled in from the default")
+    func recvTime() throws {
+        let codec = try CodecEngine().load(source: "function decodeUplink(i) { return { data: { t: i.recvTime.toISOString(), v: i.variables ?? null } }; }")
+        let text = try codec.run(function: "decodeUplink", input: .object(["bytes": [], "fPort": 1, "recvTime": "2026-01-02T03:04:05Z"]))
+        #expect(text["data"]?["t"] == "2026-01-02T03:04:05.000Z")
+        let millis = try codec.run(function: "decodeUplink", input: .object(["bytes": [], "fPort": 1, "recvTime": 0, "variables": .object(["k": "v"])]))
+        #expect(millis["data"] == .object(["t": "1970-01-01T00:00:00.000Z", "v": .object(["k": "v"])]))
+        let defaulted = try codec.run(function: "decodeUplink", input: .object(["bytes": [], "fPort": 1]),
+                                      defaultRecvTime: Date(timeIntervalSince1970: 86_400))
+        #expect(defaulted["data"]?["t"] == "1970-01-02T00:00:00.000Z")
+    }
+
+    @Test("a string too long for the engine is a contained exception")
+    func hugeString() throws {
+        let codec = try CodecEngine().load(source: "function decodeUplink() { return { data: { s: 'x'.repeat(2 ** 31) } }; }")
+        #expect(throws: CodecError.self) { try codec.decodeUplink(UplinkInput(bytes: [], fPort: 1)) }
+    }
+}

@@ -161,16 +161,22 @@ extension ScriptCodec {
         switch function {
         case "decodeUplink", "decodeDownlink":
             let object = try Self.requireObject(input)
-            var args: JSONObject = ["bytes": PayloadBytes.json(try PayloadBytes.parse(object["bytes"] ?? .null)),
-                                    "fPort": .number(Double(try Self.fPort(object)))]
-            if let recv = object["recvTime"] {
-                guard recv.string != nil || recv.number != nil else { throw .invalidInput("recvTime must be an RFC 3339 string or epoch milliseconds") }
-                args["recvTime"] = recv
-            } else if let defaultRecvTime {
-                args["recvTime"] = .number((defaultRecvTime.timeIntervalSince1970 * 1000).rounded())
+            var uplink = UplinkInput(bytes: try PayloadBytes.parse(object["bytes"] ?? .null), fPort: try Self.fPort(object),
+                                     recvTime: defaultRecvTime)
+            if let variables = object["variables"] {
+                guard case .object(let v) = variables else { throw .invalidInput("variables must be an object") }
+                uplink.variables = v
             }
-            if let variables = object["variables"] { args["variables"] = variables }
-            let result = try invoke(function, argumentsJSON: JSONValue.array([.object(args)]).description, kind: .convertRecvTime)
+            var argumentsJSON = uplink.argumentsJSON
+            if let recv = object["recvTime"] {
+                // Given explicitly (RFC 3339 text or epoch ms): passed through for `new Date(...)`.
+                guard recv.string != nil || recv.number != nil else { throw .invalidInput("recvTime must be an RFC 3339 string or epoch milliseconds") }
+                uplink.recvTime = nil
+                var args = uplink.json.object ?? JSONObject()
+                args["recvTime"] = recv
+                argumentsJSON = JSONValue.array([.object(args)]).description
+            }
+            let result = try invoke(function, argumentsJSON: argumentsJSON, kind: .convertRecvTime)
             return try Self.checkDecoded(result, function: function).result
         case "encodeDownlink":
             let object = try Self.requireObject(input)
