@@ -45,6 +45,24 @@ struct CodecCatalogTests {
         }
     }
 
+    @Test("makeCodec resolves a device profile's catalogue id")
+    func makeCodec() throws {
+        let catalog = try Self.loadCatalog()
+        let engine = CodecEngine()
+        let read = { (file: String) throws -> String in
+            try String(contentsOf: Self.codecsFolder.appendingPathComponent(file), encoding: .utf8)
+        }
+        let em300 = try catalog.makeCodec(id: "milesight-em300-th", engine: engine, readScript: read)
+        #expect(try em300.decodeUplink(UplinkInput(bytes: [0x01, 0x75, 0x32], fPort: 85)).data == ["battery": 50])
+        guard case .cayenneLPP = try catalog.makeCodec(id: "cayenne-lpp", engine: engine, readScript: read) else {
+            Issue.record("cayenne-lpp is not native")
+            return
+        }
+        #expect(throws: CodecError.invalidCatalog("no codec with id nope")) {
+            try catalog.makeCodec(id: "nope", engine: engine, readScript: read)
+        }
+    }
+
     @Test("a failing example is reported with what differed")
     func failingExample() throws {
         let examples = try CodecExamples(json: JSONValue(parsing: """

@@ -146,6 +146,21 @@ struct HostileScriptTests {
         #expect(try decode(good).data == ["n": 2])
     }
 
+    @Test("unbounded ArrayBuffer allocation counts against the limit too")
+    func unboundedArrayBuffers() throws {
+        let engine = CodecEngine(configuration: CodecEngineConfiguration(timeLimitMilliseconds: 5_000, memoryLimitBytes: 48 << 20))
+        let hog = try engine.load(source: """
+        const keep = [];
+        function decodeUplink() { for (;;) { const b = new Uint8Array(1 << 20); b[0] = 1; keep.push(b); } }
+        """)
+        do {
+            _ = try decode(hog)
+            Issue.record("the allocation loop returned")
+        } catch {
+            guard case .memoryLimitExceeded = error else { Issue.record("expected memoryLimitExceeded, got \(error)"); return }
+        }
+    }
+
     @Test("a huge string or ArrayBuffer result is refused")
     func hugeResults() throws {
         let engine = CodecEngine(configuration: CodecEngineConfiguration(maxOutputBytes: 1000))

@@ -75,3 +75,28 @@ public struct CodecCatalog: Sendable, Equatable {
         self.entries = entries
     }
 }
+
+extension CodecCatalog {
+    /// Builds the codec a device profile names by catalogue `id`.
+    ///
+    /// - Parameters:
+    ///   - id: the entry's id.
+    ///   - engine: the engine JavaScript entries are loaded into.
+    ///   - readScript: returns the text of a script given its catalogue-relative `file` (the caller
+    ///     does the I/O; this module reads no files).
+    /// - Throws: `CodecError.invalidCatalog` for an unknown id or an unreadable file, or the
+    ///   script's load error.
+    public func makeCodec(id: String, engine: CodecEngine,
+                          readScript: (String) throws -> String) throws(CodecError) -> PayloadCodec {
+        guard let entry = entry(id: id) else { throw .invalidCatalog("no codec with id \(id)") }
+        switch entry.format {
+        case .cayenneLPP:
+            return .cayenneLPP
+        case .javascript:
+            guard let file = entry.file else { throw .invalidCatalog("\(id) has no file") }
+            let source: String
+            do { source = try readScript(file) } catch { throw .invalidCatalog("\(id): cannot read \(file): \(error)") }
+            return .script(try engine.load(source: source, name: file))
+        }
+    }
+}
