@@ -146,6 +146,26 @@ struct HostileScriptTests {
         #expect(try decode(good).data == ["n": 2])
     }
 
+    @Test("an extremely deep result is contained (stack limit or time limit), and the codec recovers")
+    func extremelyDeepResult() throws {
+        let codec = try CodecEngine().load(source: """
+        function decodeUplink(i) {
+          if (i.bytes.length === 0) return { data: { ok: true } };
+          let o = []; for (let k = 0; k < 100000; k++) o = [o]; return { data: { o } };
+        }
+        """)
+        do {
+            _ = try codec.decodeUplink(UplinkInput(bytes: [1], fPort: 1))
+            Issue.record("accepted a 100000-deep result")
+        } catch {
+            switch error {
+            case .invalidResult, .timedOut: break
+            default: Issue.record("unexpected \(error)")
+            }
+        }
+        #expect(try codec.decodeUplink(UplinkInput(bytes: [], fPort: 1)).data == ["ok": true])
+    }
+
     @Test("unbounded ArrayBuffer allocation counts against the limit too")
     func unboundedArrayBuffers() throws {
         let engine = CodecEngine(configuration: CodecEngineConfiguration(timeLimitMilliseconds: 5_000, memoryLimitBytes: 48 << 20))
@@ -182,6 +202,7 @@ struct HostileScriptTests {
         ("return { data: {}, errors: [1] };", "array of strings"),
         ("return Promise.resolve({ data: {} });", "Promise"),
         ("return () => 1;", "function"),
+        ("let o = {}; for (let k = 0; k < 100; k++) o = { o }; return { data: o };", "nests too deeply"),
     ])
     func garbage(body: String, reason: String) throws {
         let codec = try CodecEngine().load(source: "function decodeUplink(input) { \(body) }")

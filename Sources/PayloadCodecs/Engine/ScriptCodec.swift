@@ -189,7 +189,12 @@ public final class ScriptCodec: @unchecked Sendable {
             throw .invalidInput("the input is \(inputSize) bytes of JSON, more than the limit of \(engine.configuration.maxInputBytes)")
         }
         let utf8 = try invokeRaw(function, argumentsJSON: argumentsJSON, kind: kind)
-        return try JSONValue(parsingUTF8: utf8)
+        do {
+            return try JSONValue(parsingUTF8: utf8)
+        } catch {
+            // JSON.stringify produced it, so only the nesting bound can refuse it.
+            throw .invalidResult(function: function, reason: "\(error.description) (the result nests too deeply?)")
+        }
     }
 
     /// The UTF-8 bytes of (at most the first `maxUTF16` code units of) a JavaScript string.

@@ -142,12 +142,14 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Equal when both have the same members, in any order.
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         guard a.members.count == b.members.count else { return false }
         for (k, v) in a.members where b[k] != v { return false }
         return true
     }
 
+    /// Hashes the members independently of their order.
     public func hash(into hasher: inout Hasher) {
         // Order-insensitive: combine per-member hashes commutatively.
         var acc = 0
@@ -164,10 +166,16 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
 
 extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByStringLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral {
+    /// `.number` from an integer literal.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// `.number` from a float literal.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// `.string` from a string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `.bool` from `true` / `false`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `.array` from an array literal.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// `.null` from `nil`.
     public init(nilLiteral: ()) { self = .null }
 }
