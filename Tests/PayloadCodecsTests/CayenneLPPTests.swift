@@ -119,3 +119,20 @@ struct CayenneLPPTests {
         #expect(try codec.encodeDownlink(DownlinkInput(data: .object(["digital_output_4": 1]))).bytes == [4, 1, 1])
     }
 }
+
+@Suite("Numeric fields for telemetry")
+struct NumericFieldsTests {
+    @Test("flattens nested objects and arrays, booleans as 1/0, skips strings")
+    func flatten() throws {
+        // Cayenne LPP documentation GPS example plus a temperature.
+        let data = try CayenneLPP.decode(try #require(PayloadBytes.hexBytes("018806765FF2960A0003E8 03670110")))
+        var object = data
+        object["ok"] = true
+        object["label"] = "roof"
+        object["levels"] = [1, 2]
+        let fields = object.numericFields()
+        #expect(fields.map(\.name) == ["gps_1.latitude", "gps_1.longitude", "gps_1.altitude", "temperature_3", "ok", "levels.0", "levels.1"])
+        #expect(fields.map(\.value) == [42.3519, -87.9094, 10, 27.2, 1, 1, 2])
+        #expect(object.numericFields(maxFields: 2).count == 2)
+    }
+}
