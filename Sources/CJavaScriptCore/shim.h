@@ -21,6 +21,11 @@ JS_EXPORT void JSContextGroupClearExecutionTimeLimit(JSContextGroupRef group);
 // context's group: heapSize, heapCapacity, extraMemorySize, objectCount, ...
 JS_EXPORT JSObjectRef JSGetMemoryUsageStatistics(JSContextRef ctx);
 
+// From JSBasePrivate.h (exported, header not shipped): a full, synchronous garbage collection of
+// the context's group. Used after a script is stopped for memory, so its garbage is gone before
+// the next call is measured.
+JS_EXPORT void JSSynchronousGarbageCollectForDebugging(JSContextRef ctx);
+
 // From JSContextRefPrivate.h: lets the embedder switch off eval() and new Function().
 JS_EXPORT void JSGlobalContextSetEvalEnabled(JSGlobalContextRef ctx, bool enabled, JSStringRef message);
 

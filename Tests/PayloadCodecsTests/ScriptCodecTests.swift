@@ -144,6 +144,12 @@ struct HostileScriptTests {
             #expect(observed > limit)
         }
         #expect(try decode(good).data == ["n": 2])
+        // A slow but frugal codec (well past several 10 ms checks) must not be blamed for the
+        // hog's garbage: the engine collects after a memory termination.
+        let slow = try engine.load(source: """
+        function decodeUplink() { let x = 0; for (let k = 0; k < 3e7; k++) { x = (x + k) % 1000003; } return { data: { x } }; }
+        """)
+        #expect(try decode(slow).data?["x"] != nil)
     }
 
     @Test("an extremely deep result is contained (stack limit or time limit), and the codec recovers")

@@ -35,6 +35,9 @@ public final class CodecEngine: @unchecked Sendable {
     let lock = NSLock()
     let group: JSContextGroupRef
     let watchdog: Watchdog
+    /// An empty context of the group, kept to run collections with after a codec's context was
+    /// dropped.
+    private let janitor: JSGlobalContextRef?
 
     /// Creates an engine (one JavaScriptCore context group) with these limits.
     public init(configuration: CodecEngineConfiguration = CodecEngineConfiguration()) {
@@ -47,10 +50,18 @@ public final class CodecEngine: @unchecked Sendable {
         )
         JSContextGroupSetExecutionTimeLimit(
             group, watchdog.slice, watchdogCallback, Unmanaged.passUnretained(watchdog).toOpaque())
+        janitor = JSGlobalContextCreateInGroup(group, nil)
     }
 
     deinit {
+        if let janitor { JSGlobalContextRelease(janitor) }
         JSContextGroupRelease(group)
+    }
+
+    /// Collects the whole group now (caller holds the lock). Called after a call was stopped for
+    /// memory and its context dropped, so the next call is not measured against that garbage.
+    func collectGarbageLocked() {
+        if let janitor { JSSynchronousGarbageCollectForDebugging(janitor) }
     }
 
     /// Loads a codec script: evaluates it once in a fresh context of this engine.

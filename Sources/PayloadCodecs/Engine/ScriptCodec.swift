@@ -124,6 +124,7 @@ public final class ScriptCodec: @unchecked Sendable {
             case nil: message = describe(exception, in: context)
             }
             discardContextLocked()
+            if engine.watchdog.termination != nil { engine.collectGarbageLocked() }
             throw .scriptFailedToLoad(message)
         }
     }
@@ -242,6 +243,7 @@ public final class ScriptCodec: @unchecked Sendable {
             case .timeLimit:
                 throw .timedOut(function: function, limitMilliseconds: engine.configuration.timeLimitMilliseconds)
             case .memoryLimit(let observed):
+                engine.collectGarbageLocked()
                 throw .memoryLimitExceeded(function: function, limitBytes: engine.configuration.memoryLimitBytes, observedBytes: observed)
             case nil:
                 // The runner catches the codec's own exceptions, so this is the engine itself
