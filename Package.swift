@@ -43,6 +43,14 @@ let regionalParametersTargets: [Target] = [
     .target(name: "RegionalParameters", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
     .testTarget(name: "RegionalParametersTests", dependencies: ["RegionalParameters", "LoRaWAN"],
                 swiftSettings: swiftSettings),
+// MARK: - Payload codecs (issue #6): JavaScript codecs on JavaScriptCore, native Cayenne LPP
+
+let payloadCodecTargets: [Target] = [
+    .systemLibrary(name: "CJavaScriptCore", path: "Sources/CJavaScriptCore",
+                   pkgConfig: "javascriptcoregtk-4.1",
+                   providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]),
+    .target(name: "PayloadCodecs", dependencies: ["CJavaScriptCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "PayloadCodecsTests", dependencies: ["PayloadCodecs"], swiftSettings: swiftSettings),
 ]
 
 // MARK: - The executable (argument parsing only)
@@ -53,11 +61,22 @@ let executableTargets: [Target] = [
         dependencies: [
             "LoRaWAN",
             "RegionalParameters",
+            "PayloadCodecs",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
     ),
 ]
+
+// Every area's targets, in level order.
+let allTargets: [Target] =
+    systemLibraries
+    + sqliteTargets
+    + foundationTargets
+    + regionalParametersTargets
+    + payloadCodecTargets
+    + executableTargets
 
 let package = Package(
     name: "Lorikeet",
@@ -72,7 +91,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + regionalParametersTargets
-        + executableTargets
+    targets: allTargets
 )

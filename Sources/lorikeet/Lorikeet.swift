@@ -10,6 +10,8 @@ struct Lorikeet: AsyncParsableCommand {
         subcommands: [
             FrameCommand.self,
             RegionsCommand.self,
+            CodecCommand.self,
+            BenchCommand.self,
         ]
     )
 }
