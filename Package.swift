@@ -43,6 +43,8 @@ let regionalParametersTargets: [Target] = [
     .target(name: "RegionalParameters", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
     .testTarget(name: "RegionalParametersTests", dependencies: ["RegionalParameters", "LoRaWAN"],
                 swiftSettings: swiftSettings),
+]
+
 // MARK: - Payload codecs (issue #6): JavaScript codecs on JavaScriptCore, native Cayenne LPP
 
 let payloadCodecTargets: [Target] = [
