@@ -37,6 +37,13 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Rules: AWS IoT-style rule SQL, topic filters, actions as values (issue #7)
+
+let rulesTargets: [Target] = [
+    .target(name: "Rules", swiftSettings: swiftSettings),
+    .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -44,6 +51,7 @@ let executableTargets: [Target] = [
         name: "lorikeet",
         dependencies: [
             "LoRaWAN",
+            "Rules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -64,5 +72,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + rulesTargets + executableTargets
 )

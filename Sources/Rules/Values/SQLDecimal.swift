@@ -1,0 +1,146 @@
+public import Foundation
+
+/// An AWS IoT SQL `Decimal`: an exact base-10 number (Foundation `Decimal`, 38 significant digits;
+/// AWS documents 34) plus, when it came from text, that text.
+///
+/// Keeping the source text lets a value read from the payload or written in the SQL print exactly
+/// as it was written (`1.50` stays `1.50`, `1.0` stays `1.0`), the way AWS passes payload numbers
+/// through. A computed value prints canonically (see ``jsonText``). Equality and hashing use the
+/// numeric value only.
+public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
+    /// The numeric value.
+    public let value: Decimal
+    /// The text it was parsed from, if any (always valid JSON number syntax).
+    public let sourceText: String?
+
+    /// A computed decimal (no source text).
+    public init(_ value: Decimal) {
+        self.value = value
+        self.sourceText = nil
+    }
+
+    init(value: Decimal, sourceText: String?) {
+        self.value = value
+        self.sourceText = sourceText
+    }
+
+    /// Parses JSON number syntax (`-?digits[.digits][e[+-]digits]`); `nil` if malformed or out of
+    /// Foundation `Decimal`'s range (about 1E-128 … 1E127).
+    public init?(parsing text: String) {
+        guard SQLDecimal.isJSONNumber(text), let d = Decimal(string: text, locale: SQLDecimal.posix),
+              !d.isNaN else { return nil }
+        // Decimal(string:) returns 0 for underflowing exponents in some versions and nil in
+        // others: accept only a zero that the text really spells as zero.
+        if d.isZero && text.contains(where: { ("1"..."9").contains($0) }) {
+            let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+            if mantissa.contains(where: { ("1"..."9").contains($0) }) { return nil }
+        }
+        self.value = d
+        self.sourceText = text
+    }
+
+    static let posix = Locale(identifier: "en_US_POSIX")
+
+    /// JSON number grammar (RFC 8259 §6).
+    static func isJSONNumber(_ text: String) -> Bool {
+        var it = text.utf8.makeIterator()
+        var c = it.next()
+        if c == UInt8(ascii: "-") { c = it.next() }
+        guard let first = c, first >= 48, first <= 57 else { return false }
+        c = it.next()
+        if first == 48, let n = c, n >= 48, n <= 57 { return false }
+        while let d = c, d >= 48, d <= 57 { c = it.next() }
+        if c == UInt8(ascii: ".") {
+            c = it.next()
+            guard let d = c, d >= 48, d <= 57 else { return false }
+            while let d = c, d >= 48, d <= 57 { c = it.next() }
+        }
+        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            c = it.next()
+            if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { c = it.next() }
+            guard let d = c, d >= 48, d <= 57 else { return false }
+            while let d = c, d >= 48, d <= 57 { c = it.next() }
+        }
+        return c == nil
+    }
+
+    /// AWS's string-to-Decimal rule (developer guide, "Data types", Conversions): the string must
+    /// match `^-?\d+(\.\d+)?((?i)E-?\d+)?$` — no `+`, no spaces, no leading or trailing dot.
+    public static func awsString(_ text: String) -> SQLDecimal? {
+        var it = text.utf8.makeIterator()
+        var c = it.next()
+        if c == UInt8(ascii: "-") { c = it.next() }
+        guard let first = c, first >= 48, first <= 57 else { return nil }
+        while let d = c, d >= 48, d <= 57 { c = it.next() }
+        if c == UInt8(ascii: ".") {
+            c = it.next()
+            guard let d = c, d >= 48, d <= 57 else { return nil }
+            while let d = c, d >= 48, d <= 57 { c = it.next() }
+        }
+        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            c = it.next()
+            if c == UInt8(ascii: "-") { c = it.next() }
+            guard let d = c, d >= 48, d <= 57 else { return nil }
+            while let d = c, d >= 48, d <= 57 { c = it.next() }
+        }
+        guard c == nil, let d = Decimal(string: text, locale: posix), !d.isNaN else { return nil }
+        return SQLDecimal(d)
+    }
+
+    /// Whether the value has no fractional part.
+    public var isWhole: Bool {
+        if value.isZero { return true }
+        if value.exponent >= 0 { return true }
+        return rounded(.down) == value
+    }
+
+    /// The value rounded to an integer with a Foundation rounding mode (`.plain` = half away from
+    /// zero, `.down` = floor, `.up` = ceiling).
+    func rounded(_ mode: NSDecimalNumber.RoundingMode) -> Decimal {
+        var input = value
+        var output = Decimal()
+        NSDecimalRound(&output, &input, 0, mode)
+        return output
+    }
+
+    /// Truncated toward zero.
+    var truncated: Decimal { value < 0 ? rounded(.up) : rounded(.down) }
+
+    static let int64Max = Decimal(Int64.max)
+    static let int64Min = Decimal(Int64.min)
+
+    /// An integral `Decimal` as `Int64`, or `nil` when out of range.
+    static func int64(fromIntegral d: Decimal) -> Int64? {
+        guard d >= int64Min, d <= int64Max else { return nil }
+        return NSDecimalNumber(decimal: d).int64Value
+    }
+
+    /// The value as a `Double` (AWS rounds Decimals to double precision for math functions).
+    public var double: Double { NSDecimalNumber(decimal: value).doubleValue }
+
+    /// A decimal from a double-precision result, printed the shortest round-trip way; `nil` for
+    /// NaN and infinities (AWS returns Undefined for those).
+    static func fromDouble(_ d: Double) -> SQLDecimal? {
+        guard d.isFinite else { return nil }
+        if d == 0 { return SQLDecimal(Decimal(0)) }
+        guard let dec = Decimal(string: "\(d)", locale: posix) else { return nil }
+        return SQLDecimal(dec)
+    }
+
+    /// The JSON text: the source text if there is one, else the canonical form: plain notation,
+    /// no trailing zeros, and at least one fractional digit so it still reads as a Decimal
+    /// (`3.0`, `0.3`, `-12.5`) — the form AWS's examples show (`sqrt(9)` = 3.0, `power(2, 5)` = 32.0).
+    public var jsonText: String {
+        if let sourceText { return sourceText }
+        var text = value.description
+        if text.contains("e") || text.contains("E") { return text }
+        if !text.contains(".") { text += ".0" }
+        return text
+    }
+
+    /// The AWS "to string" form of a Decimal (the same as ``jsonText``).
+    public var description: String { jsonText }
+
+    public static func == (lhs: SQLDecimal, rhs: SQLDecimal) -> Bool { lhs.value == rhs.value }
+    public func hash(into hasher: inout Hasher) { hasher.combine(value) }
+}
