@@ -261,9 +261,16 @@ struct Parser {
             try enter()
             defer { depth -= 1 }
             // Fold a negative literal so `-9223372036854775808` stays an Int.
-            if case .int(let i) = current.kind, !tokens[position + 1].isSymbol("."), !tokens[position + 1].isSymbol("[") {
-                advance()
-                return .literal(.int(0 &- i))
+            let next = tokens[min(position + 1, tokens.count - 1)]
+            if !next.isSymbol("."), !next.isSymbol("[") {
+                if case .int(let i) = current.kind {
+                    advance()
+                    return .literal(.int(0 &- i))
+                }
+                if case .decimal(let d) = current.kind, d.sourceText == "9223372036854775808" {
+                    advance()
+                    return .literal(.int(Int64.min))
+                }
             }
             return .negate(try unary())
         }

@@ -24,18 +24,25 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
         self.sourceText = sourceText
     }
 
-    /// Parses JSON number syntax (`-?digits[.digits][e[+-]digits]`); `nil` if malformed or out of
-    /// Foundation `Decimal`'s range (about 1E-128 … 1E127).
+    /// Parses JSON number syntax (`-?digits[.digits][e[+-]digits]`); `nil` if malformed. Values beyond
+    /// Foundation `Decimal`'s range (about 1E-128 … 1E127) saturate (see docs/rules.md, "Numbers").
     public init?(parsing text: String) {
-        guard SQLDecimal.isJSONNumber(text), let d = Decimal(string: text, locale: SQLDecimal.posix),
-              !d.isNaN else { return nil }
-        // Decimal(string:) returns 0 for underflowing exponents in some versions and nil in
-        // others: accept only a zero that the text really spells as zero.
-        if d.isZero && text.contains(where: { ("1"..."9").contains($0) }) {
-            let mantissa = text.prefix { $0 != "e" && $0 != "E" }
-            if mantissa.contains(where: { ("1"..."9").contains($0) }) { return nil }
+        guard SQLDecimal.isJSONNumber(text) else { return nil }
+        let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+        let nonZero = mantissa.contains(where: { ("1"..."9").contains($0) })
+        if let d = Decimal(string: text, locale: SQLDecimal.posix), !d.isNaN, !(d.isZero && nonZero) {
+            self.value = d
+        } else {
+            // Beyond Foundation Decimal's exponent range (AWS allows up to E999): saturate the value
+            // used in arithmetic — the largest magnitude, or zero for underflow — and keep the text.
+            let exponentText = text.drop { $0 != "e" && $0 != "E" }.dropFirst()
+            let negativeExponent = exponentText.first == "-"
+            if negativeExponent {
+                self.value = 0
+            } else {
+                self.value = text.hasPrefix("-") ? -Decimal.greatestFiniteMagnitude : Decimal.greatestFiniteMagnitude
+            }
         }
-        self.value = d
         self.sourceText = text
     }
 
