@@ -10,6 +10,7 @@ struct Lorikeet: AsyncParsableCommand {
         subcommands: [
             FrameCommand.self,
             RulesCommand.self,
+            BenchCommand.self,
         ]
     )
 }
