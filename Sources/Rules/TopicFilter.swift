@@ -50,38 +50,44 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible, Codable 
 
     /// Whether a concrete topic matches the filter.
     public func matches(_ topic: String) -> Bool {
-        if topic.hasPrefix("$") {
+        var topic = topic
+        return topic.withUTF8 { matches(utf8: $0) }
+    }
+
+    /// Byte-level matching: levels are compared as UTF-8 without building substrings.
+    func matches(utf8 t: UnsafeBufferPointer<UInt8>) -> Bool {
+        if t.first == UInt8(ascii: "$") {
             switch levels.first {
             case .single, .multi: return false
             default: break
             }
         }
+        var position = 0
         var levelIndex = 0
-        var remaining = Substring(topic)
         while true {
-            let part: Substring
-            let more: Bool
-            if let slash = remaining.firstIndex(of: "/") {
-                part = remaining[..<slash]
-                remaining = remaining[remaining.index(after: slash)...]
-                more = true
-            } else {
-                part = remaining
-                more = false
-            }
+            var end = position
+            while end < t.count, t[end] != UInt8(ascii: "/") { end += 1 }
             guard levelIndex < levels.count else { return false }
             switch levels[levelIndex] {
             case .multi: return true
             case .single: break
-            case .literal(let l): if l != part { return false }
+            case .literal(let l):
+                let utf8 = l.utf8
+                guard utf8.count == end - position else { return false }
+                var i = position
+                for b in utf8 {
+                    if t[i] != b { return false }
+                    i += 1
+                }
             }
             levelIndex += 1
-            if !more {
+            if end == t.count {
                 // The topic is exhausted: match if the filter is too, or only `#` remains (`a/#` matches `a`).
                 if levelIndex == levels.count { return true }
                 if levelIndex == levels.count - 1, levels[levelIndex] == .multi { return true }
                 return false
             }
+            position = end + 1
         }
     }
 

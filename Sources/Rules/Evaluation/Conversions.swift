@@ -90,9 +90,15 @@ enum Convert {
         return .decimal(SQLDecimal(d))
     }
 
+    static let tenTo34 = Decimal(sign: .plus, exponent: 34, significand: 1)
+
     /// Rounds to 34 significant digits (AWS's Decimal precision, IEEE 754 decimal128), half-even.
     static func limitPrecision(_ d: Decimal) -> Decimal {
         guard !d.isZero, !d.isNaN else { return d }
+        // The integer mantissa (|d| without its exponent) has more than 34 digits only if it is at
+        // least 10^34: check that cheaply before the costly digit count.
+        let magnitude = d < 0 ? -d : d
+        if Decimal(sign: .plus, exponent: -Int(d.exponent), significand: magnitude) < tenTo34 { return d }
         let text = (d < 0 ? -d : d).description
         let digits = text.filter(\.isNumber)
         let significant = digits.drop { $0 == "0" }.count

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON value as the rules engine sees it, with AWS IoT SQL's type distinctions.
 ///
