@@ -129,3 +129,22 @@ import Testing
         #expect(try value("nanvl(null, 'x')") == "\"x\"")
     }
 }
+
+/// "parse_time" and "time_to_epoch" examples (developerguide/iot-sql-functions.md).
+@Suite struct DateFunctionTests {
+    @Test func parseTimeExamples() throws {
+        #expect(try value(#"parse_time("yyyy.MM.dd G 'at' HH:mm:ss z", 100000000, "America/Belize")"#)
+                == "\"1970.01.01 AD at 21:46:40 CST\"")
+        #expect(try value(#"parse_time("yyyy", timestamp(), "UTC")"#) == "\"2016\"")
+        #expect(try value(#"parse_time("yyyy-MM-dd", 0)"#) == "\"1970-01-01\"")
+        #expect(try value(#"parse_time("yyyy", 0, "Not/AZone")"#) == "Undefined")
+    }
+
+    @Test func timeToEpochExamples() throws {
+        #expect(try value(#"time_to_epoch("2020-04-03 09:45:18 UTC+01:00", "yyyy-MM-dd HH:mm:ss VV")"#) == "1585903518000")
+        #expect(try value(#"time_to_epoch("18 December 2015", "dd MMMM yyyy")"#) == "1450396800000")
+        #expect(try value(#"time_to_epoch("2007-12-03 10:15:30.592 America/Los_Angeles", "yyyy-MM-dd HH:mm:ss.SSS z")"#)
+                == "1196705730592")
+        #expect(try value(#"time_to_epoch("garbage", "yyyy")"#) == "Undefined")
+    }
+}

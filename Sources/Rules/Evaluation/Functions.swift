@@ -122,6 +122,17 @@ enum Functions {
                 out.append(.object(o))
             }
             return .array(out)
+        case .parseTime:
+            guard case .string(let pattern) = a[0], let ms = Convert.number(a[1]).flatMap(Convert.floorInt) else { return nil }
+            var zone = "UTC"
+            if a.count == 3 {
+                guard case .string(let z) = a[2] else { return nil }
+                zone = z
+            }
+            return DateFunctions.format(pattern: pattern, milliseconds: ms, timeZone: zone).map { .string($0) }
+        case .timeToEpoch:
+            guard let text = Convert.string(a[0]), case .string(let pattern) = a[1] else { return nil }
+            return DateFunctions.parse(text, pattern: pattern).map { .int($0) }
         default:
             // Context functions, encode, isUndefined and the regex functions are handled by the evaluator.
             return nil

@@ -86,16 +86,18 @@ enum SQLFunction: String, Sendable, CaseIterable {
     case regexpSubstr = "regexp_substr", remainder, replace, rpad, round, rtrim, sign, sin, sinh, substring
     case sqlVersion = "sql_version", sqrt, startswith, tan, tanh, timestamp, topic, traceid, transform
     case trim, trunc, upper, accountid
+    case parseTime = "parse_time", timeToEpoch = "time_to_epoch"
 
     /// Allowed argument counts.
     var arity: ClosedRange<Int> {
         switch self {
         case .clientid, .newuuid, .principal, .rand, .sqlVersion, .timestamp, .traceid, .accountid: 0...0
         case .topic: 0...1
+        case .parseTime: 2...3
         case .concat: 0...Int.max
         case .substring: 2...3
         case .atan2, .bitand, .bitor, .bitxor, .decode, .encode, .endswith, .get, .indexof, .lpad, .mod,
-             .nanvl, .power, .regexpMatches, .regexpSubstr, .remainder, .rpad, .startswith, .trunc: 2...2
+             .nanvl, .power, .regexpMatches, .regexpSubstr, .remainder, .rpad, .startswith, .trunc, .timeToEpoch: 2...2
         case .regexpReplace, .replace, .transform: 3...3
         default: 1...1
         }
