@@ -58,5 +58,7 @@ import Testing
         #expect(try value("'a\\u0001b\\n'") == #""a\u0001b\n""#)
         #expect(try value("'π€😀'") == "\"π€😀\"")
         #expect(try value("length('😀')") == "2")
+        #expect(try value("'\\uD83D\\uDE00'") == "\"😀\"")
+        #expect(syntaxError("SELECT '\\uD83Dx' FROM 'x'") != nil)
     }
 }

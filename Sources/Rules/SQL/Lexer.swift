@@ -129,12 +129,12 @@ struct Lexer {
     mutating func number(_ start: SourceLocation) throws(RulesError) -> Token {
         var text = ""
         var isInteger = true
-        while Lexer.isDigit(peek()) { text.unicodeScalars.append(peek()!); advance() }
+        while let d = peek(), Lexer.isDigit(d) { text.unicodeScalars.append(d); advance() }
         if peek() == ".", Lexer.isDigit(peek(1)) {
             isInteger = false
             text += "."
             advance()
-            while Lexer.isDigit(peek()) { text.unicodeScalars.append(peek()!); advance() }
+            while let d = peek(), Lexer.isDigit(d) { text.unicodeScalars.append(d); advance() }
         }
         if let e = peek(), e == "e" || e == "E" {
             let save = (index, line, column)
@@ -143,7 +143,7 @@ struct Lexer {
             if let s = peek(), s == "+" || s == "-" { exponent.unicodeScalars.append(s); advance() }
             if Lexer.isDigit(peek()) {
                 isInteger = false
-                while Lexer.isDigit(peek()) { exponent.unicodeScalars.append(peek()!); advance() }
+                while let d = peek(), Lexer.isDigit(d) { exponent.unicodeScalars.append(d); advance() }
                 text += exponent
             } else {
                 (index, line, column) = save
@@ -163,6 +163,18 @@ struct Lexer {
             throw fail("number \(text) is out of range", at: start)
         }
         return Token(kind: .decimal(d), location: start)
+    }
+
+    mutating func hex4(_ at: SourceLocation) throws(RulesError) -> UInt32 {
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            guard let h = peek(), h.isASCII, let d = UInt32(String(h), radix: 16) else {
+                throw fail("invalid \\u escape (expected 4 hex digits)", at: at)
+            }
+            v = v << 4 | d
+            advance()
+        }
+        return v
     }
 
     mutating func string(quote: Unicode.Scalar) throws(RulesError) -> String {
@@ -201,13 +213,15 @@ struct Lexer {
             case "b": out.append("\u{08}")
             case "f": out.append("\u{0C}")
             case "u":
-                var v: UInt32 = 0
-                for _ in 0..<4 {
-                    guard let h = peek(), h.isASCII, let d = UInt32(String(h), radix: 16) else {
-                        throw fail("invalid \\u escape (expected 4 hex digits)", at: escapeLocation)
+                var v = try hex4(escapeLocation)
+                if (0xD800...0xDBFF).contains(v), peek() == "\\", peek(1) == "u" {
+                    // A UTF-16 surrogate pair, as in JSON: \uD83D\uDE00.
+                    advance(); advance()
+                    let low = try hex4(escapeLocation)
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw fail("invalid \\u escape (unpaired surrogate)", at: escapeLocation)
                     }
-                    v = v << 4 | d
-                    advance()
+                    v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(v) else {
                     throw fail("invalid \\u escape (surrogate code point)", at: escapeLocation)
