@@ -3,12 +3,21 @@ import Foundation
 /// A number in one of AWS's two numeric types.
 enum Number {
     case int(Int64)
-    case decimal(Decimal)
+    /// A decimal and its scale (digits after the point).
+    case decimal(Decimal, Int)
 
     var decimal: Decimal {
         switch self {
         case .int(let i): Decimal(i)
-        case .decimal(let d): d
+        case .decimal(let d, _): d
+        }
+    }
+
+    /// Ints have scale 0.
+    var scale: Int {
+        switch self {
+        case .int: 0
+        case .decimal(_, let s): s
         }
     }
 }
@@ -20,8 +29,8 @@ enum Convert {
     static func number(_ v: JSONValue?) -> Number? {
         switch v {
         case .int(let i): .int(i)
-        case .decimal(let d): .decimal(d.value)
-        case .string(let s): SQLDecimal.awsString(s).map { .decimal($0.value) }
+        case .decimal(let d): .decimal(d.value, d.effectiveScale)
+        case .string(let s): SQLDecimal.awsString(s).map { .decimal($0.value, $0.effectiveScale) }
         default: nil
         }
     }
@@ -34,7 +43,7 @@ enum Convert {
     static func index(_ v: JSONValue?) -> Int64? {
         switch number(v) {
         case .int(let i): return i
-        case .decimal(let d):
+        case .decimal(let d, _):
             let t = SQLDecimal(d).truncated
             if t > SQLDecimal.int64Max { return Int64.max }
             if t < SQLDecimal.int64Min { return Int64.min }
@@ -48,7 +57,7 @@ enum Convert {
     static func floorInt(_ n: Number) -> Int64? {
         switch n {
         case .int(let i): i
-        case .decimal(let d): SQLDecimal.int64(fromIntegral: SQLDecimal(d).rounded(.down))
+        case .decimal(let d, _): SQLDecimal.int64(fromIntegral: SQLDecimal(d).rounded(.down))
         }
     }
 
@@ -77,11 +86,10 @@ enum Convert {
     }
 
     /// A Decimal result: kept as Decimal unless the SQL-version option folds whole numbers to Int.
-    static func decimalValue(_ d: Decimal, wholeAsInt: Bool = false) -> JSONValue? {
+    static func decimalValue(_ d: Decimal, scale: Int?) -> JSONValue? {
         if d.isNaN { return nil }
-        let sd = SQLDecimal(d)
-        if wholeAsInt, sd.isWhole, let i = SQLDecimal.int64(fromIntegral: d) { return .int(i) }
-        return .decimal(sd)
+        if let scale { return .decimal(SQLDecimal(d, scale: scale)) }
+        return .decimal(SQLDecimal(d))
     }
 
     /// An integral Decimal as an Int when it fits, else as a Decimal (ceil/floor/round of huge values).
@@ -93,20 +101,21 @@ enum Convert {
     static let tenTo34 = Decimal(sign: .plus, exponent: 34, significand: 1)
 
     /// Rounds to 34 significant digits (AWS's Decimal precision, IEEE 754 decimal128), half-even.
-    static func limitPrecision(_ d: Decimal) -> Decimal {
-        guard !d.isZero, !d.isNaN else { return d }
+    static func limitPrecision(_ d: Decimal) -> (Decimal, scale: Int?) {
+        guard !d.isZero, !d.isNaN else { return (d, nil) }
         // The integer mantissa (|d| without its exponent) has more than 34 digits only if it is at
         // least 10^34: check that cheaply before the costly digit count.
         let magnitude = d < 0 ? -d : d
-        if Decimal(sign: .plus, exponent: -Int(d.exponent), significand: magnitude) < tenTo34 { return d }
+        if Decimal(sign: .plus, exponent: -Int(d.exponent), significand: magnitude) < tenTo34 { return (d, nil) }
         let text = (d < 0 ? -d : d).description
         let digits = text.filter(\.isNumber)
         let significant = digits.drop { $0 == "0" }.count
-        guard significant > 34 else { return d }
+        guard significant > 34 else { return (d, nil) }
         let fraction = text.firstIndex(of: ".").map { text.distance(from: $0, to: text.endIndex) - 1 } ?? 0
         var input = d
         var output = Decimal()
-        NSDecimalRound(&output, &input, fraction - (significant - 34), .bankers)
-        return output
+        let scale = fraction - (significant - 34)
+        NSDecimalRound(&output, &input, scale, .bankers)
+        return (output, scale)
     }
 }

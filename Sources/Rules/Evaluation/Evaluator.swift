@@ -159,7 +159,7 @@ struct Evaluator {
         case .accountid: return message.context.accountID.map { .string($0) }
         case .sqlVersion: return .string(sqlVersion)
         case .newuuid: return .string(UUID().uuidString.lowercased())
-        case .rand: return Convert.decimalValue(Decimal(string: "\(Double.random(in: 0..<1))") ?? 0)
+        case .rand: return Functions.fromDouble(Double.random(in: 0..<1))
         case .topic:
             let topic = message.context.topic
             guard let n = args.first else { return .string(topic) }

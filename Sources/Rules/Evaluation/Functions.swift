@@ -9,8 +9,8 @@ enum Functions {
             switch Convert.number(a[0]) {
             case .int(let i):
                 let (n, overflow) = Int64(0).subtractingReportingOverflow(i)
-                return i >= 0 ? .int(i) : (overflow ? Convert.decimalValue(-Decimal(i)) : .int(n))
-            case .decimal(let d): return Convert.decimalValue(d < 0 ? -d : d)
+                return i >= 0 ? .int(i) : (overflow ? Convert.decimalValue(-Decimal(i), scale: 0) : .int(n))
+            case .decimal(let d, let scale): return Convert.decimalValue(d < 0 ? -d : d, scale: scale)
             case nil: return nil
             }
         case .acos: return double(a[0], Foundation.acos)
@@ -42,7 +42,7 @@ enum Functions {
         case .ceil, .floor, .round:
             switch Convert.number(a[0]) {
             case .int(let i): return .int(i)
-            case .decimal(let d):
+            case .decimal(let d, _):
                 let mode: NSDecimalNumber.RoundingMode = f == .ceil ? .up : (f == .floor ? .down : .plain)
                 return Convert.integralValue(SQLDecimal(d).rounded(mode))
             case nil: return nil
@@ -262,13 +262,13 @@ enum Functions {
             }
         case .decimal:
             switch v {
-            case .bool(let b): return .decimal(SQLDecimal(b ? 1 : 0))
+            case .bool(let b): return .decimal(SQLDecimal(b ? 1 : 0, scale: 1))
             case .decimal: return v
-            default: return Convert.decimal(v).map { .decimal(SQLDecimal($0)) }
+            default: return Convert.number(v).map { .decimal(SQLDecimal($0.decimal, scale: $0.scale)) }
             }
         case .double:
             switch v {
-            case .bool(let b): return .decimal(SQLDecimal(b ? 1 : 0))
+            case .bool(let b): return .decimal(SQLDecimal(b ? 1 : 0, scale: 1))
             default: return Convert.decimal(v).flatMap { fromDouble(SQLDecimal($0).double) }
             }
         case .boolean:

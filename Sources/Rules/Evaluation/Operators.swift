@@ -35,10 +35,10 @@ enum Operators {
         switch (l, r) {
         case (.int(let a), .int(let b)):
             let (sum, overflow) = a.addingReportingOverflow(b)
-            return overflow ? Convert.decimalValue(Decimal(a) + Decimal(b)) : .int(sum)
+            return overflow ? Convert.decimalValue(Decimal(a) + Decimal(b), scale: 0) : .int(sum)
         case (.int, .decimal), (.decimal, .int), (.decimal, .decimal):
-            guard let a = Convert.decimal(l), let b = Convert.decimal(r) else { return nil }
-            return Convert.decimalValue(a + b)
+            guard let a = Convert.number(l), let b = Convert.number(r) else { return nil }
+            return Convert.decimalValue(a.decimal + b.decimal, scale: max(a.scale, b.scale))
         default:
             return nil
         }
@@ -61,7 +61,7 @@ enum Operators {
             default: return nil
             }
             if !result.1 { return .int(result.0) }
-            return decimalArithmetic(op, Decimal(a), Decimal(b))
+            return decimalArithmetic(op, .int(a), .int(b))
         }
         // Only Int, Decimal and numeric String operands take part.
         for v in [l, r] {
@@ -70,19 +70,30 @@ enum Operators {
             default: return nil
             }
         }
-        guard let a = Convert.decimal(l), let b = Convert.decimal(r) else { return nil }
+        guard let a = Convert.number(l), let b = Convert.number(r) else { return nil }
         return decimalArithmetic(op, a, b)
     }
 
-    static func decimalArithmetic(_ op: Expression.BinaryOperator, _ a: Decimal, _ b: Decimal) -> JSONValue? {
+    /// Decimal arithmetic with Java `BigDecimal` scales (AWS runs on the JVM): `-` keeps the larger
+    /// scale, `*` adds them, `/` prefers their difference when the quotient is exact and otherwise
+    /// gives 34 significant digits; `%` keeps the larger scale.
+    static func decimalArithmetic(_ op: Expression.BinaryOperator, _ x: Number, _ y: Number) -> JSONValue? {
+        let a = x.decimal, b = y.decimal
         switch op {
-        case .subtract: return Convert.decimalValue(a - b)
-        case .multiply: return Convert.decimalValue(Convert.limitPrecision(a * b))
+        case .subtract: return Convert.decimalValue(a - b, scale: max(x.scale, y.scale))
+        case .multiply:
+            let (product, rounded) = Convert.limitPrecision(a * b)
+            return Convert.decimalValue(product, scale: rounded ?? x.scale + y.scale)
         case .divide:
             if b.isZero { return nil }
-            return Convert.decimalValue(Convert.limitPrecision(a / b))
+            let (quotient, rounded) = Convert.limitPrecision(a / b)
+            if let rounded { return Convert.decimalValue(quotient, scale: rounded) }
+            if quotient * b == a {
+                return Convert.decimalValue(quotient, scale: max(x.scale - y.scale, SQLDecimal(quotient).minimalScale))
+            }
+            return Convert.decimalValue(quotient, scale: SQLDecimal(quotient).minimalScale)
         case .remainder:
-            return remainder(a, b).flatMap { Convert.decimalValue($0) }
+            return remainder(a, b).flatMap { Convert.decimalValue($0, scale: max(x.scale, y.scale)) }
         default: return nil
         }
     }
@@ -137,9 +148,9 @@ enum Operators {
         switch v {
         case .int(let i):
             let (n, overflow) = Int64(0).subtractingReportingOverflow(i)
-            return overflow ? Convert.decimalValue(-Decimal(i)) : .int(n)
-        case .decimal(let d): return Convert.decimalValue(-d.value)
-        case .string: return Convert.decimal(v).flatMap { Convert.decimalValue(-$0) }
+            return overflow ? Convert.decimalValue(-Decimal(i), scale: 0) : .int(n)
+        case .decimal(let d): return Convert.decimalValue(-d.value, scale: d.effectiveScale)
+        case .string: return Convert.number(v).flatMap { Convert.decimalValue(-$0.decimal, scale: $0.scale) }
         default: return nil
         }
     }

@@ -1,27 +1,72 @@
 public import Foundation
 
 /// An AWS IoT SQL `Decimal`: an exact base-10 number (Foundation `Decimal`, 38 significant digits;
-/// AWS documents 34) plus, when it came from text, that text.
+/// AWS documents 34), its scale (digits after the point, as Java's `BigDecimal` — which AWS runs
+/// on — tracks it) and, when it came from text, that text.
 ///
 /// Keeping the source text lets a value read from the payload or written in the SQL print exactly
 /// as it was written (`1.50` stays `1.50`, `1.0` stays `1.0`), the way AWS passes payload numbers
-/// through. A computed value prints canonically (see ``jsonText``). Equality and hashing use the
-/// numeric value only.
+/// through. A computed value prints with its scale (`1.50 + 1` = `2.50`, `1.5 * 1.5` = `2.25`,
+/// `"6" - 1` = `5`); a double-precision result (no scale) prints its shortest form with at least
+/// one fractional digit (`sqrt(9)` = `3.0`). Equality and hashing use the numeric value only.
 public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
     /// The numeric value.
     public let value: Decimal
     /// The text it was parsed from, if any (always valid JSON number syntax).
     public let sourceText: String?
+    /// Digits after the decimal point, when known (nil for double-precision results).
+    public let scale: Int?
 
-    /// A computed decimal (no source text).
+    /// The largest scale kept; beyond it (hostile `1e-99999`) printing falls back to the shortest form.
+    static let maximumScale = 128
+
+    /// A decimal without a known scale (a double-precision result).
     public init(_ value: Decimal) {
         self.value = value
         self.sourceText = nil
+        self.scale = nil
+    }
+
+    /// A computed decimal with a scale.
+    public init(_ value: Decimal, scale: Int) {
+        self.value = value
+        self.sourceText = nil
+        self.scale = abs(scale) <= SQLDecimal.maximumScale ? scale : nil
     }
 
     init(value: Decimal, sourceText: String?) {
         self.value = value
         self.sourceText = sourceText
+        self.scale = sourceText.flatMap(SQLDecimal.scale(ofText:))
+    }
+
+    /// The scale a number's text implies: fraction digits minus the exponent (`1.50` → 2, `1e3` → -3).
+    static func scale(ofText text: String) -> Int? {
+        let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+        var fraction = 0
+        if let dot = mantissa.firstIndex(of: ".") { fraction = mantissa.distance(from: dot, to: mantissa.endIndex) - 1 }
+        var exponent = 0
+        if mantissa.endIndex < text.endIndex {
+            guard let e = Int(text[text.index(after: mantissa.endIndex)...].drop { $0 == "+" }) else { return nil }
+            exponent = e
+        }
+        let (scale, overflow) = fraction.subtractingReportingOverflow(exponent)
+        return !overflow && abs(scale) <= maximumScale ? scale : nil
+    }
+
+    /// The scale, or the smallest one that represents the value.
+    var effectiveScale: Int { scale ?? minimalScale }
+
+    /// The fewest fraction digits that represent the value exactly (0 for whole numbers).
+    var minimalScale: Int {
+        var digits = 0
+        var v = value
+        // Foundation does not always normalise trailing zeros away: strip them here.
+        while digits < SQLDecimal.maximumScale, !SQLDecimal(v).isWhole {
+            v *= 10
+            digits += 1
+        }
+        return digits
     }
 
     /// Parses JSON number syntax (`-?digits[.digits][e[+-]digits]`); `nil` if malformed. Values beyond
@@ -44,6 +89,7 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
             }
         }
         self.sourceText = text
+        self.scale = SQLDecimal.scale(ofText: text)
     }
 
     static let posix = Locale(identifier: "en_US_POSIX")
@@ -91,7 +137,7 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
             while let d = c, d >= 48, d <= 57 { c = it.next() }
         }
         guard c == nil, let d = Decimal(string: text, locale: posix), !d.isNaN else { return nil }
-        return SQLDecimal(d)
+        return SQLDecimal(d, scale: SQLDecimal.scale(ofText: text) ?? max(0, -Int(d.exponent)))
     }
 
     /// Whether the value has no fractional part.
@@ -139,9 +185,27 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
     /// (`3.0`, `0.3`, `-12.5`) — the form AWS's examples show (`sqrt(9)` = 3.0, `power(2, 5)` = 32.0).
     public var jsonText: String {
         if let sourceText { return sourceText }
+        if let scale { return SQLDecimal.format(value, scale: scale) }
         var text = value.description
         if text.contains("e") || text.contains("E") { return text }
         if !text.contains(".") { text += ".0" }
+        return text
+    }
+
+    /// Plain notation with exactly `scale` fraction digits (no point for a scale ≤ 0).
+    static func format(_ value: Decimal, scale: Int) -> String {
+        var input = value
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &input, max(scale, 0), .bankers)
+        var text = rounded.description
+        if text.contains("e") || text.contains("E") { return text }
+        guard scale > 0 else { return text }
+        let fraction = text.firstIndex(of: ".").map { text.distance(from: $0, to: text.endIndex) - 1 }
+        if let fraction {
+            if fraction < scale { text += String(repeating: "0", count: scale - fraction) }
+        } else {
+            text += "." + String(repeating: "0", count: scale)
+        }
         return text
     }
 
