@@ -88,10 +88,11 @@ enum Operators {
             if b.isZero { return nil }
             let (quotient, rounded) = Convert.limitPrecision(a / b)
             if let rounded { return Convert.decimalValue(quotient, scale: rounded) }
-            if quotient * b == a {
-                return Convert.decimalValue(quotient, scale: max(x.scale - y.scale, SQLDecimal(quotient).minimalScale))
-            }
-            return Convert.decimalValue(quotient, scale: SQLDecimal(quotient).minimalScale)
+            // Exact quotient (an inexact one fills all 38 digits and was rounded above): the
+            // preferred scale, or more if the quotient needs more digits.
+            let preferred = x.scale - y.scale
+            if preferred >= max(0, -Int(quotient.exponent)) { return Convert.decimalValue(quotient, scale: preferred) }
+            return Convert.decimalValue(quotient, scale: max(preferred, SQLDecimal(quotient).minimalScale))
         case .remainder:
             return remainder(a, b).flatMap { Convert.decimalValue($0, scale: max(x.scale, y.scale)) }
         default: return nil

@@ -59,14 +59,11 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
 
     /// The fewest fraction digits that represent the value exactly (0 for whole numbers).
     var minimalScale: Int {
-        var digits = 0
-        var v = value
-        // Foundation does not always normalise trailing zeros away: strip them here.
-        while digits < SQLDecimal.maximumScale, !SQLDecimal(v).isWhole {
-            v *= 10
-            digits += 1
-        }
-        return digits
+        if value.exponent >= 0 { return 0 }
+        // Foundation prints plain notation without trailing zeros.
+        let text = value.description
+        guard let dot = text.firstIndex(of: "."), !text.contains("e") else { return 0 }
+        return text.distance(from: dot, to: text.endIndex) - 1
     }
 
     /// Parses JSON number syntax (`-?digits[.digits][e[+-]digits]`); `nil` if malformed. Values beyond
