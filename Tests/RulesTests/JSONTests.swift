@@ -25,6 +25,12 @@ import Testing
         #expect(throws: RulesError.self) { try JSONParser.parse(text) }
     }
 
+    @Test func invalidUTF8IsNotJSON() throws {
+        #expect(throws: RulesError.self) { try JSONParser.parse(bytes: [0x22, 0xFF, 0x22]) }
+        #expect(throws: RulesError.self) { try JSONParser.parse(bytes: [0x22, 0x5C, 0x6E, 0xC3, 0x22]) }
+        #expect(Payload(bytes: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]) == .binary([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]))
+    }
+
     @Test func errorsSayWhere() {
         #expect(throws: RulesError.invalidJSON(offset: 6, message: "expected ',' or ']'")) { try JSONParser.parse("[1, 2 3]") }
     }

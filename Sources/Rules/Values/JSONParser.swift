@@ -6,6 +6,7 @@ import Foundation
 /// - Numbers without a fraction or exponent that fit in Int64 are `.int`; all others are `.decimal`
 ///   with their source text. A number beyond Foundation `Decimal`'s range is an error.
 /// - Nesting deeper than ``maximumDepth`` is an error (never a stack overflow).
+/// - Strings must be valid UTF-8 (RFC 8259 §8.1); a payload that is not is not JSON (so, per AWS, binary).
 /// - Errors carry the byte offset and say what was expected.
 public struct JSONParser {
     /// The deepest array/object nesting accepted.
@@ -136,7 +137,9 @@ public struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                let s = String(decoding: bytes[start..<index], as: UTF8.self)
+                guard let s = String(validating: bytes[start..<index], as: UTF8.self) else {
+                    throw error("invalid UTF-8 in string")
+                }
                 index += 1
                 return s
             }
@@ -147,8 +150,9 @@ public struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
+                guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
                 index += 1
-                return String(decoding: out, as: UTF8.self)
+                return s
             }
             if b < 0x20 { throw error("control character in string (must be escaped)") }
             if b != UInt8(ascii: "\\") {
