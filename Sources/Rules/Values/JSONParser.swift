@@ -133,24 +133,30 @@ public struct JSONParser {
     mutating func parseString() throws(RulesError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. ASCII needs no validation; anything else is validated once.
+        var high: UInt8 = 0
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                guard let s = String(validating: bytes[start..<index], as: UTF8.self) else {
-                    throw error("invalid UTF-8 in string")
+                let s: String
+                if high < 0x80 {
+                    s = String(decoding: bytes[start..<index], as: UTF8.self)
+                } else {
+                    guard let v = JSONParser.validated(bytes, start..<index) else { throw error("invalid UTF-8 in string") }
+                    s = v
                 }
                 index += 1
                 return s
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            high |= b
             index += 1
         }
         var out = Array(bytes[start..<index])
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                guard let s = JSONParser.validated(out, 0..<out.count) else { throw error("invalid UTF-8 in string") }
                 index += 1
                 return s
             }
@@ -195,6 +201,13 @@ public struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// UTF-8 validation over contiguous bytes (the generic slice path is several times slower).
+    static func validated(_ bytes: [UInt8], _ range: Range<Int>) -> String? {
+        bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+        }
     }
 
     mutating func parseHex4() throws(RulesError) -> UInt32 {
