@@ -41,7 +41,9 @@ let foundationTargets: [Target] = [
 
 let rulesTargets: [Target] = [
     .target(name: "Rules", swiftSettings: swiftSettings),
-    .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: swiftSettings),
+    // AWS's md5()/sha256()/… for Rules, over OpenSSL (Rules itself stays Foundation-only).
+    .target(name: "RulesHashing", dependencies: ["Rules", "COpenSSL"], swiftSettings: swiftSettings),
+    .testTarget(name: "RulesTests", dependencies: ["Rules", "RulesHashing"], swiftSettings: swiftSettings),
 ]
 
 // MARK: - The executable (argument parsing only)
@@ -52,6 +54,7 @@ let executableTargets: [Target] = [
         dependencies: [
             "LoRaWAN",
             "Rules",
+            "RulesHashing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings

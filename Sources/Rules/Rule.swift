@@ -28,9 +28,11 @@ public struct Rule: Sendable {
     }
 
     /// Evaluates the rule: topic filter, then WHERE, then SELECT.
-    public func evaluate(_ message: RuleMessage) -> RuleEvaluation {
+    /// - Parameter hashing: computes `md5()`, `sha256()`, …; without it those functions are Undefined
+    ///   (this module is Foundation-only; `RulesHashing.OpenSSLHashProvider` is the usual one).
+    public func evaluate(_ message: RuleMessage, hashing: (any HashProvider)? = nil) -> RuleEvaluation {
         guard statement.topicFilter.matches(message.context.topic) else { return .topicMismatch }
-        let evaluator = Evaluator(message: message, sqlVersion: sqlVersion)
+        let evaluator = Evaluator(message: message, sqlVersion: sqlVersion, hashing: hashing)
         let root = evaluator.root
         if let condition = statement.query.condition {
             guard Convert.bool(evaluator.evaluate(condition, root)) == true else { return .conditionFalse }
@@ -55,8 +57,9 @@ public struct SQLExpression: Sendable {
     }
 
     /// The value, or `nil` for Undefined.
-    public func evaluate(_ message: RuleMessage, sqlVersion: String = Rule.defaultSQLVersion) -> JSONValue? {
-        let evaluator = Evaluator(message: message, sqlVersion: sqlVersion)
+    public func evaluate(_ message: RuleMessage, sqlVersion: String = Rule.defaultSQLVersion,
+                         hashing: (any HashProvider)? = nil) -> JSONValue? {
+        let evaluator = Evaluator(message: message, sqlVersion: sqlVersion, hashing: hashing)
         return evaluator.evaluate(expression, evaluator.root)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rules
+import RulesHashing
 
 /// `lorikeet rules …`: work with AWS IoT-style rules.
 struct RulesCommand: AsyncParsableCommand {
@@ -41,7 +42,7 @@ struct RulesTestCommand: ParsableCommand {
         if batch {
             while let line = readLine(strippingNewline: true) {
                 if line.allSatisfy(\.isWhitespace) { continue }
-                let answer = RuleTester.answer(line: line, timestamp: Self.now())
+                let answer = RuleTester.answer(line: line, timestamp: Self.now(), hashing: OpenSSLHashProvider())
                 FileHandle.standardOutput.write(Data((answer + "\n").utf8))
             }
             return
@@ -49,7 +50,8 @@ struct RulesTestCommand: ParsableCommand {
         guard let sql, let topic, let payload else { return }
         do {
             let result = try RuleTester.test(sql: sql, topic: topic, payloadText: payload, clientID: clientid,
-                                             timestamp: Self.now(), sqlVersion: sqlVersion)
+                                             timestamp: Self.now(), sqlVersion: sqlVersion,
+                                             hashing: OpenSSLHashProvider())
             print(result.outputJSON)
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))

@@ -69,12 +69,13 @@ public struct SubstitutionTemplate: Sendable, Hashable, Codable, CustomStringCon
     }
 
     /// The substituted string.
-    public func render(_ message: RuleMessage, sqlVersion: String = Rule.defaultSQLVersion) -> String {
+    public func render(_ message: RuleMessage, sqlVersion: String = Rule.defaultSQLVersion,
+                       hashing: (any HashProvider)? = nil) -> String {
         var out = ""
         for part in parts {
             switch part {
             case .text(let t): out += t
-            case .expression(let e): out += Convert.string(e.evaluate(message, sqlVersion: sqlVersion)) ?? ""
+            case .expression(let e): out += Convert.string(e.evaluate(message, sqlVersion: sqlVersion, hashing: hashing)) ?? ""
             }
         }
         return out

@@ -4,6 +4,7 @@ import Foundation
 struct Evaluator {
     let message: RuleMessage
     let sqlVersion: String
+    var hashing: (any HashProvider)? = nil
 
     /// The root document: the payload's JSON, or nil for a binary payload.
     var root: JSONValue? {
@@ -168,6 +169,12 @@ struct Evaluator {
             return i <= levels.count ? .string(String(levels[Int(i) - 1])) : nil
         case .regexpMatches, .regexpReplace, .regexpSubstr:
             return Functions.regex(f, args, precompiled: regex)
+        case .md2, .md5, .sha1, .sha224, .sha256, .sha384, .sha512:
+            // "Hashing functions": the digest of the string (standard conversions), as lowercase hex.
+            guard let hashing, let algorithm = HashAlgorithm(rawValue: f.rawValue),
+                  let text = Convert.string(args[0]),
+                  let digest = hashing.digest(algorithm, of: Array(text.utf8)) else { return nil }
+            return .string(digest.map { String(format: "%02x", $0) }.joined())
         default:
             return Functions.apply(f, args)
         }

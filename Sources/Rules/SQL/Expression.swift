@@ -32,24 +32,6 @@ indirect enum Expression: Sendable {
     case subquery(Query)
     /// A regex function whose pattern was a literal, compiled once at parse time.
     case regexCall(SQLFunction, [Expression], NSRegularExpression?)
-
-    /// Whether the expression reads the document (a name or `*`), for the binary-payload rule.
-    var readsDocument: Bool {
-        switch self {
-        case .literal: false
-        case .name, .wildcard: true
-        case .member(let e, _), .negate(let e), .not(let e), .cast(let e, _): e.readsDocument
-        case .index(let a, let b), .binary(_, let a, let b): a.readsDocument || b.readsDocument
-        case .call(_, let args, _), .regexCall(_, let args, _), .arrayLiteral(let args):
-            args.contains { $0.readsDocument }
-        case .simpleCase(let v, let arms, let e):
-            v.readsDocument || arms.contains { $0.0.readsDocument || $0.1.readsDocument } || (e?.readsDocument ?? false)
-        case .searchedCase(let arms, let e):
-            arms.contains { $0.0.readsDocument || $0.1.readsDocument } || (e?.readsDocument ?? false)
-        case .objectLiteral(let members): members.contains { $0.1.readsDocument }
-        case .subquery: true
-        }
-    }
 }
 
 /// Target types of `cast(x AS type)` (AWS developer guide, "Functions", cast()).
@@ -87,6 +69,7 @@ enum SQLFunction: String, Sendable, CaseIterable {
     case sqlVersion = "sql_version", sqrt, startswith, tan, tanh, timestamp, topic, traceid, transform
     case trim, trunc, upper, accountid
     case parseTime = "parse_time", timeToEpoch = "time_to_epoch"
+    case md2, md5, sha1, sha224, sha256, sha384, sha512
 
     /// Allowed argument counts.
     var arity: ClosedRange<Int> {

@@ -23,11 +23,12 @@ public enum RuleTester {
     /// Evaluates `sql` for a message whose published text is `payloadText`.
     /// - Throws: ``RulesError`` for bad SQL.
     public static func test(sql: String, topic: String, payloadText: String, clientID: String? = nil,
-                            timestamp: Int64, sqlVersion: String = Rule.defaultSQLVersion) throws(RulesError) -> Result {
+                            timestamp: Int64, sqlVersion: String = Rule.defaultSQLVersion,
+                            hashing: (any HashProvider)? = nil) throws(RulesError) -> Result {
         let rule = try Rule(sql: sql, sqlVersion: sqlVersion)
         let message = RuleMessage(bytes: Array(payloadText.utf8),
                                   context: MessageContext(topic: topic, clientID: clientID, timestamp: timestamp))
-        return result(rule.evaluate(message))
+        return result(rule.evaluate(message, hashing: hashing))
     }
 
     static func result(_ evaluation: RuleEvaluation) -> Result {
@@ -44,7 +45,7 @@ public enum RuleTester {
     /// Output: `{"id", "fired", "output"}`, plus `"output_encoding":"base64"` for a binary output and
     /// `"error"` (and `"error_code"`) when the line or its SQL is bad. Never throws: one bad line must
     /// not end a batch.
-    public static func answer(line: String, timestamp: Int64) -> String {
+    public static func answer(line: String, timestamp: Int64, hashing: (any HashProvider)? = nil) -> String {
         var id: JSONValue = .null
         func reply(fired: Bool, output: String, extra: [(String, JSONValue)] = []) -> String {
             var s = "{\"id\":" + id.jsonText + ",\"fired\":" + (fired ? "true" : "false") + ",\"output\":" + output
@@ -80,13 +81,14 @@ public enum RuleTester {
             message = RuleMessage(bytes: Array(raw.utf8), context: context)
         case (.some(.null), let p?), (nil, let p?):
             message = RuleMessage(payload: .json(p), context: context)
-            return evaluate(sql: sql, sqlVersion: sqlVersion, message: withRaw(message, p), reply: reply, failure: failure)
+            return evaluate(sql: sql, sqlVersion: sqlVersion, message: withRaw(message, p), hashing: hashing,
+                            reply: reply, failure: failure)
         case (.some(let other), _) where other != .null:
             return failure("'payload_raw' must be a string", code: "invalid_request")
         default:
             return failure("missing field 'payload' or 'payload_raw'", code: "invalid_request")
         }
-        return evaluate(sql: sql, sqlVersion: sqlVersion, message: message, reply: reply, failure: failure)
+        return evaluate(sql: sql, sqlVersion: sqlVersion, message: message, hashing: hashing, reply: reply, failure: failure)
     }
 
     static func withRaw(_ message: RuleMessage, _ payload: JSONValue) -> RuleMessage {
@@ -95,7 +97,7 @@ public enum RuleTester {
         return m
     }
 
-    static func evaluate(sql: String, sqlVersion: String, message: RuleMessage,
+    static func evaluate(sql: String, sqlVersion: String, message: RuleMessage, hashing: (any HashProvider)?,
                          reply: (Bool, String, [(String, JSONValue)]) -> String,
                          failure: (String, String) -> String) -> String {
         let rule: Rule
@@ -104,7 +106,7 @@ public enum RuleTester {
         } catch {
             return failure(error.description, error.code)
         }
-        let r = result(rule.evaluate(message))
+        let r = result(rule.evaluate(message, hashing: hashing))
         if case .binary = r.output {
             return reply(r.fired, r.outputJSON, [("output_encoding", .string("base64"))])
         }
