@@ -2,21 +2,30 @@ import Foundation
 
 /// An action with every template substituted and every value chosen: what the server executes.
 public enum ResolvedAction: Sendable, Hashable {
+    /// Publish `payload` on `topic`.
     case publish(topic: String, payload: [UInt8], qos: Int, retain: Bool)
+    /// Store these points for `device` at `timeMilliseconds`.
     case storeTelemetry(device: String, timeMilliseconds: Int64, metrics: [Metric])
+    /// Send this HTTP request (the body is the rule output).
     case httpRequest(method: String, url: String, headers: [Header], body: [UInt8])
+    /// Queue this downlink for the device.
     case enqueueDownlink(devEUI: String, fPort: Int, data: [UInt8], confirmed: Bool)
+    /// Raise (or refresh, by `dedupKey`) an alert; `details` is the rule output.
     case raiseAlert(name: String, severity: AlertSeverity, message: String, dedupKey: String, details: JSONValue)
 
     /// One telemetry point.
     public struct Metric: Sendable, Hashable {
+        /// Metric name.
         public var name: String
+        /// Value.
         public var value: Double
     }
 
     /// One HTTP header.
     public struct Header: Sendable, Hashable {
+        /// Header name.
         public var name: String
+        /// Header value.
         public var value: String
     }
 }

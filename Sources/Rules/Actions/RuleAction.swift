@@ -31,9 +31,13 @@ public enum RuleAction: Sendable, Hashable, Codable {
 
     /// Republish: topic template, QoS 0/1, retain flag.
     public struct Republish: Sendable, Hashable, Codable {
+        /// The topic to publish on (templates allowed; must resolve without wildcards).
         public var topic: SubstitutionTemplate
+        /// MQTT QoS, 0 or 1.
         public var qos: Int
+        /// The MQTT retain flag.
         public var retain: Bool
+        /// A republish action.
         public init(topic: SubstitutionTemplate, qos: Int = 0, retain: Bool = false) {
             self.topic = topic; self.qos = qos; self.retain = retain
         }
@@ -50,9 +54,13 @@ public enum RuleAction: Sendable, Hashable, Codable {
     /// every numeric top-level field of the output is stored under its own name. `time`, when set,
     /// is a template giving epoch milliseconds; otherwise the message timestamp is used.
     public struct StoreTelemetry: Sendable, Hashable, Codable {
+        /// The device the metrics belong to (templates allowed, e.g. `${topic(4)}`).
         public var device: SubstitutionTemplate
+        /// Metric name → dotted path in the rule output; nil stores every numeric top-level field.
         public var metrics: [String: String]?
+        /// Epoch milliseconds (template); nil uses the message timestamp.
         public var time: SubstitutionTemplate?
+        /// A store-telemetry action.
         public init(device: SubstitutionTemplate, metrics: [String: String]? = nil, time: SubstitutionTemplate? = nil) {
             self.device = device; self.metrics = metrics; self.time = time
         }
@@ -60,9 +68,13 @@ public enum RuleAction: Sendable, Hashable, Codable {
 
     /// Webhook: URL and header templates; the body is the rule output.
     public struct Webhook: Sendable, Hashable, Codable {
+        /// The URL (http or https; templates allowed).
         public var url: SubstitutionTemplate
+        /// POST or PUT.
         public var method: String
+        /// Extra headers (templates allowed).
         public var headers: [String: SubstitutionTemplate]
+        /// A webhook action.
         public init(url: SubstitutionTemplate, method: String = "POST", headers: [String: SubstitutionTemplate] = [:]) {
             self.url = url; self.method = method; self.headers = headers
         }
@@ -77,10 +89,15 @@ public enum RuleAction: Sendable, Hashable, Codable {
 
     /// Downlink: device, FPort (1…223), and the bytes as a base64 template (empty for none).
     public struct Downlink: Sendable, Hashable, Codable {
+        /// The device (16 hex digits once substituted).
         public var devEUI: SubstitutionTemplate
+        /// LoRaWAN FPort, 1…223.
         public var fPort: Int
+        /// The payload as base64 (template, e.g. `${encode(cmd, 'base64')}`).
         public var data: SubstitutionTemplate
+        /// Whether the downlink is confirmed.
         public var confirmed: Bool
+        /// A downlink action.
         public init(devEUI: SubstitutionTemplate, fPort: Int, data: SubstitutionTemplate, confirmed: Bool = false) {
             self.devEUI = devEUI; self.fPort = fPort; self.data = data; self.confirmed = confirmed
         }
@@ -96,10 +113,15 @@ public enum RuleAction: Sendable, Hashable, Codable {
 
     /// Alert: name, severity, message template and an optional deduplication key template.
     public struct Alert: Sendable, Hashable, Codable {
+        /// The alert name (templates allowed).
         public var name: SubstitutionTemplate
+        /// Severity.
         public var severity: AlertSeverity
+        /// A human-readable message (template).
         public var message: SubstitutionTemplate?
+        /// Deduplication key (template); nil means `name|topic`.
         public var dedupKey: SubstitutionTemplate?
+        /// An alert action.
         public init(name: SubstitutionTemplate, severity: AlertSeverity = .warning,
                     message: SubstitutionTemplate? = nil, dedupKey: SubstitutionTemplate? = nil) {
             self.name = name; self.severity = severity; self.message = message; self.dedupKey = dedupKey

@@ -11,14 +11,20 @@ import Foundation
 public struct RuleDefinition: Sendable, Hashable, Codable {
     /// Unique name: letters, digits and underscores (AWS's rule-name pattern), 1…128 characters.
     public var name: String
+    /// Free text.
     public var description: String?
+    /// The rule SQL.
     public var sql: String
+    /// `2015-10-08`, `2016-03-23` (default) or `beta`.
     public var sqlVersion: String
+    /// Disabled rules are kept but not evaluated (AWS `ruleDisabled`, inverted).
     public var enabled: Bool
+    /// What to do when the rule fires, in order.
     public var actions: [RuleAction]
     /// Run when an action fails, with ``errorPayload(message:failures:)`` as its output.
     public var errorAction: RuleAction?
 
+    /// A definition.
     public init(name: String, description: String? = nil, sql: String, sqlVersion: String = Rule.defaultSQLVersion,
                 enabled: Bool = true, actions: [RuleAction], errorAction: RuleAction? = nil) {
         self.name = name; self.description = description; self.sql = sql; self.sqlVersion = sqlVersion

@@ -3,7 +3,9 @@
 /// AWS developer guide, "Working with binary payloads": a payload that is not JSON is available only
 /// as raw bytes — through `SELECT *` or `encode(*, 'base64')`; every name in the SQL is Undefined.
 public enum Payload: Sendable, Hashable {
+    /// A JSON payload.
     case json(JSONValue)
+    /// A payload that is not JSON.
     case binary([UInt8])
 
     /// Parses bytes as JSON, falling back to binary when they are not a JSON text.

@@ -10,13 +10,19 @@ import Foundation
 /// makes "Undefined is not representable in JSON" true by construction (an object or array can
 /// never hold it).
 public enum JSONValue: Sendable, Hashable {
+    /// JSON `null` (a real value, unlike Undefined).
     case null
+    /// `true` / `false`.
     case bool(Bool)
     /// A 64-bit integer. Integer literals beyond Int64 are held as `.decimal` (see docs/rules.md).
     case int(Int64)
+    /// A Decimal (`1.0`, `2.5`, `1e3`).
     case decimal(SQLDecimal)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object (ordered members).
     case object(JSONObject)
 
     /// The AWS type name, as used in error messages and `typeName` tests.
