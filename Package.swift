@@ -37,6 +37,14 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Regional parameters: channel plans from Regions/ (issue #2)
+
+let regionalParametersTargets: [Target] = [
+    .target(name: "RegionalParameters", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegionalParametersTests", dependencies: ["RegionalParameters", "LoRaWAN"],
+                swiftSettings: swiftSettings),
+]
+
 // MARK: - Rules: AWS IoT-style rule SQL, topic filters, actions as values (issue #7)
 
 let rulesTargets: [Target] = [
@@ -53,6 +61,7 @@ let executableTargets: [Target] = [
         name: "lorikeet",
         dependencies: [
             "LoRaWAN",
+            "RegionalParameters",
             "Rules",
             "RulesHashing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -75,5 +84,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + rulesTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + regionalParametersTargets
+        + rulesTargets + executableTargets
 )
