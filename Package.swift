@@ -55,6 +55,15 @@ let payloadCodecTargets: [Target] = [
     .testTarget(name: "PayloadCodecsTests", dependencies: ["PayloadCodecs"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Rules: AWS IoT-style rule SQL, topic filters, actions as values (issue #7)
+
+let rulesTargets: [Target] = [
+    .target(name: "Rules", swiftSettings: swiftSettings),
+    // AWS's md5()/sha256()/… for Rules, over OpenSSL (Rules itself stays Foundation-only).
+    .target(name: "RulesHashing", dependencies: ["Rules", "COpenSSL"], swiftSettings: swiftSettings),
+    .testTarget(name: "RulesTests", dependencies: ["Rules", "RulesHashing"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -65,6 +74,8 @@ let executableTargets: [Target] = [
             "RegionalParameters",
             "PayloadCodecs",
             .product(name: "Yams", package: "Yams"),
+            "Rules",
+            "RulesHashing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -78,6 +89,7 @@ let allTargets: [Target] =
     + foundationTargets
     + regionalParametersTargets
     + payloadCodecTargets
+    + rulesTargets
     + executableTargets
 
 let package = Package(

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run a release build).",
-        subcommands: [CodecsBenchCommand.self]
+        subcommands: [CodecsBenchCommand.self, BenchRulesCommand.self]
     )
 }
 

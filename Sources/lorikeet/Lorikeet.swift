@@ -11,6 +11,7 @@ struct Lorikeet: AsyncParsableCommand {
             FrameCommand.self,
             RegionsCommand.self,
             CodecCommand.self,
+            RulesCommand.self,
             BenchCommand.self,
         ]
     )
