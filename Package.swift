@@ -37,6 +37,17 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Events: detectors and alert lifecycle (pure), alert store (disk), hook delivery (I/O) (issue #7)
+
+let eventsTargets: [Target] = [
+    .target(name: "Events", swiftSettings: swiftSettings),
+    .target(name: "AlertStore", dependencies: ["Events", "SQLite"], swiftSettings: swiftSettings),
+    .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL"], swiftSettings: swiftSettings),
+    .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
+    .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Events"], swiftSettings: swiftSettings),
+    .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -44,6 +55,8 @@ let executableTargets: [Target] = [
         name: "lorikeet",
         dependencies: [
             "LoRaWAN",
+            "Events",
+            "AlertHooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -64,5 +77,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + eventsTargets + executableTargets
 )
