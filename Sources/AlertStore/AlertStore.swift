@@ -256,12 +256,18 @@ public final class AlertStore {
         return try queryDeliveries(sql, [.integer(now)] + hookIDs.map(Value.text) + [.integer(Int64(max(limit, 0)))])
     }
 
-    /// The earliest `next_attempt_at` of pending entries for the given hooks, or nil when none is pending.
+    /// The earliest time a pending entry for the given hooks can be attempted (entries held back
+    /// behind an older pending entry of their alert do not count), or nil when none is pending.
     public func nextPendingTime(hookIDs: [String]) throws(AlertStoreError) -> Int64? {
         guard !hookIDs.isEmpty else { return nil }
         let placeholders = Array(repeating: "?", count: hookIDs.count).joined(separator: ", ")
         do {
-            let rows = try db.prepare("SELECT min(next_attempt_at) FROM alert_deliveries WHERE state = 'pending' AND hook_id IN (\(placeholders))")
+            let rows = try db.prepare("""
+                SELECT min(d.next_attempt_at) FROM alert_deliveries d
+                WHERE d.state = 'pending' AND d.hook_id IN (\(placeholders))
+                  AND NOT EXISTS (SELECT 1 FROM alert_deliveries o WHERE o.state = 'pending' AND o.hook_id = d.hook_id
+                                  AND o.alert_id = d.alert_id AND o.rowid < d.rowid)
+                """)
                 .rows(hookIDs.map(Value.text))
             return rows.first.flatMap { $0.first }.flatMap(Self.int)
         } catch {

@@ -59,7 +59,7 @@ func must(_ t: AlertTransition?) throws -> AlertTransition { try #require(t) }
         entry.record(.retryable("connection refused"), at: 100, policy: policy, random: 0)
         try store.update(entry)
         #expect(try store.dueDeliveries(at: 500, hookIDs: ["web"]).isEmpty) // fired backs off, resolved still waits
-        #expect(try store.nextPendingTime(hookIDs: ["web"]) == 100) // resolved's own time
+        #expect(try store.nextPendingTime(hookIDs: ["web"]) == 1100) // fired's retry; resolved waits behind it
         due = try store.dueDeliveries(at: 1100, hookIDs: ["web"])
         #expect(due.map(\.transition) == [.fired])
         #expect(due[0].attempts == 1)

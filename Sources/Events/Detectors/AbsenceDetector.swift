@@ -33,8 +33,8 @@ public struct AbsenceParameters: Codable, Equatable, Sendable {
     }
 }
 
-/// Detects a device that went silent, for one device. Time-based: the alert fires from `tick(now:)`;
-/// the next sample resolves it.
+/// Detects a device that went silent, for one device. Time-based: the alert fires from `tick(now:)`,
+/// dated at the deadline (last sample + timeout); the next sample resolves it.
 public struct AbsenceDetector: Equatable, Sendable {
     public let parameters: AbsenceParameters
     public private(set) var lastSeen: Int64?
@@ -83,12 +83,15 @@ public struct AbsenceDetector: Equatable, Sendable {
     public mutating func tick(now: Int64) -> [DetectorAction] {
         guard !firing, let last = lastSeen, let timeout, now - last >= timeout else { return [] }
         firing = true
-        let silent = Double(now - last) / 1000
+        // Dated at the deadline, not at the tick: the result does not depend on how often the
+        // caller ticks (a replay with sparse ticks gives the same alert as a live server).
+        let at = last + timeout
+        let silent = Double(timeout) / 1000
         var message = "no uplink for \(formatNumber(silent)) s (timeout \(formatNumber(Double(timeout) / 1000)) s"
         if let k = parameters.intervalMultiple, let usual = usualInterval {
             message += ", \(formatNumber(k))× usual interval \(formatNumber(Double(usual) / 1000)) s"
         }
         message += ")"
-        return [.fire(AlertSignal(time: now, message: message, value: silent))]
+        return [.fire(AlertSignal(time: at, message: message, value: silent))]
     }
 }

@@ -102,10 +102,12 @@ public struct ThresholdDetector: Equatable, Sendable {
         }
     }
 
-    /// Fires a pending breach whose duration has elapsed although no new sample arrived.
+    /// Fires a pending breach whose duration has elapsed although no new sample arrived; the alert is
+    /// dated at the moment the duration elapsed.
     public mutating func tick(now: Int64) -> [DetectorAction] {
         guard case let .pending(since) = state, let v = lastValue, now - since >= millis(parameters.durationSeconds) else { return [] }
         state = .firing
-        return [.fire(AlertSignal(time: now, message: fireMessage(v), value: v))]
+        // Dated when the duration elapsed, whatever the tick rate.
+        return [.fire(AlertSignal(time: since + millis(parameters.durationSeconds), message: fireMessage(v), value: v))]
     }
 }
