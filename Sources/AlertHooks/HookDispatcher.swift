@@ -47,7 +47,8 @@ public final class HookDispatcher {
     }
 
     /// Attempts every due entry once (at most `limit`).
-    public func deliverDue(limit: Int = 1000) async throws(AlertStoreError) -> Pass {
+    /// - Parameter isolation: runs on the caller's actor (the store is not `Sendable`).
+    public func deliverDue(limit: Int = 1000, isolation: isolated (any Actor)? = #isolation) async throws(AlertStoreError) -> Pass {
         var pass = Pass()
         var blocked: Set<String> = []
         for var entry in try store.dueDeliveries(at: clock(), hookIDs: hookIDs, limit: limit) {
@@ -70,9 +71,10 @@ public final class HookDispatcher {
     /// - Parameter sleep: waits the given milliseconds (injected for tests).
     /// - Returns: whether the outbox is empty of pending entries for these hooks.
     @discardableResult
-    public func drain(deadline: Int64, sleep: (Int64) async -> Void = { ms in try? await Task.sleep(for: .milliseconds(ms)) }) async throws(AlertStoreError) -> Bool {
+    public func drain(deadline: Int64, isolation: isolated (any Actor)? = #isolation,
+                      sleep: (Int64) async -> Void = { ms in try? await Task.sleep(for: .milliseconds(ms)) }) async throws(AlertStoreError) -> Bool {
         while true {
-            let pass = try await deliverDue()
+            let pass = try await deliverDue(isolation: isolation)
             guard let next = try store.nextPendingTime(hookIDs: hookIDs) else { return true }
             let now = clock()
             // Entries released by this pass (a later transition behind a delivered one) go at once;
