@@ -172,6 +172,7 @@ public struct DetectorDefinition: Codable, Equatable, Sendable {
             guard (2...100_000).contains(p.windowSize) else { throw bad("windowSize must be in 2…100000") }
             guard (2...p.windowSize).contains(p.minSamples) else { throw bad("minSamples must be in 2…windowSize") }
             guard p.threshold.isFinite, p.threshold > 0 else { throw bad("threshold must be a finite number > 0") }
+            guard p.minSpread.isFinite, p.minSpread >= 0 else { throw bad("minSpread must be a finite number ≥ 0") }
         case let .stateMachine(model):
             _ = try CompiledModel(model, detector: id)
         }

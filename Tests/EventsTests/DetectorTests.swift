@@ -162,7 +162,8 @@ func s(_ n: Int, value: Double) -> Sample { s(n, "temperature", value) }
 
     @Test func madIgnoresAFewLargeValuesThatInflateTheStandardDeviation() throws {
         // Window: 18 values at 10 and 2 huge ones. The mean and the SD are dragged far off; the
-        // median and MAD are not. Value 10.5: MAD spread is 0 → +inf score; z-score stays small.
+        // median is not. MAD is 0 here, so the spread falls back to 1.2533 × mean absolute
+        // deviation = 1.2533 × 99 = 124.08: 14 scores 0.03. With everything equal, any change is +inf.
         var z = AnomalyDetector(AnomalyParameters(metric: "m", method: .zscore, windowSize: 20, threshold: 3, minSamples: 20))
         var m = AnomalyDetector(AnomalyParameters(metric: "m", method: .mad, windowSize: 20, threshold: 3, minSamples: 20))
         let values = Array(repeating: 10.0, count: 9) + [1000] + Array(repeating: 10.0, count: 9) + [1000]
@@ -171,8 +172,16 @@ func s(_ n: Int, value: Double) -> Sample { s(n, "temperature", value) }
             _ = m.observe(s(i, "m", v))
         }
         #expect(try #require(z.score(14)) < 1)
-        #expect(m.score(14) == .infinity)
+        #expect(abs(try #require(m.score(14)) - 4 / (1.2533 * 99)) < 1e-9)
         #expect(m.score(10) == 0)
+        var flat = AnomalyDetector(AnomalyParameters(metric: "m", method: .mad, windowSize: 20, threshold: 3, minSamples: 5))
+        var floored = AnomalyDetector(AnomalyParameters(metric: "m", method: .zscore, windowSize: 20, threshold: 3, minSamples: 5, minSpread: 0.5))
+        for i in 0..<10 {
+            _ = flat.observe(s(i, "m", 10))
+            _ = floored.observe(s(i, "m", 10))
+        }
+        #expect(flat.score(10.1) == .infinity)
+        #expect(floored.score(11) == 2)
     }
 
     @Test func quietUntilMinSamples() {
