@@ -126,7 +126,7 @@ public enum EventsRunner {
             try handle(engine.tick(now: until))
         }
 
-        let deadline = HookDispatcher.wallClockMillis() + Int64((max(options.deliverTimeoutSeconds, 0) * 1000).rounded())
+        let deadline = HookDispatcher.wallClockMillis() + millis(options.deliverTimeoutSeconds)
         try await dispatcher.drain(deadline: deadline)
         try fillCounts(&summary, store)
         return summary
@@ -137,7 +137,7 @@ public enum EventsRunner {
                                timeoutSeconds: Double) async throws -> Summary {
         let store = try AlertStore(dataDirectory: dataDirectory)
         let dispatcher = HookDispatcher(store: store, hooks: hooks, policy: policy)
-        let deadline = HookDispatcher.wallClockMillis() + Int64((max(timeoutSeconds, 0) * 1000).rounded())
+        let deadline = HookDispatcher.wallClockMillis() + millis(timeoutSeconds)
         try await dispatcher.drain(deadline: deadline)
         var summary = Summary()
         try fillCounts(&summary, store)
@@ -161,8 +161,14 @@ public enum EventsRunner {
         guard let transition = try book.acknowledge(id: alertID, by: who, at: now) else { return nil }
         let dispatcher = HookDispatcher(store: store, hooks: hooks, policy: policy)
         try store.record([transition], hookIDs: dispatcher.hookIDs, now: now)
-        try await dispatcher.drain(deadline: now + Int64((max(timeoutSeconds, 0) * 1000).rounded()))
+        try await dispatcher.drain(deadline: now + millis(timeoutSeconds))
         return transition
+    }
+
+    /// Seconds from the command line as milliseconds, bounded to [0, 10⁹ s] (NaN counts as 0).
+    static func millis(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite, seconds > 0 else { return 0 }
+        return Int64((min(seconds, 1e9) * 1000).rounded())
     }
 
     private static func fillCounts(_ summary: inout Summary, _ store: AlertStore) throws {

@@ -93,6 +93,8 @@ public struct DetectorEngine: Sendable {
 
     /// Feeds one sample to every enabled detector whose scope contains it.
     public mutating func observe(_ sample: Sample) -> [DetectorOutput] {
+        // Samples built by callers (not `Sample.parse`) are held to the same bounds.
+        guard sample.time >= 0, sample.time <= Sample.maxTime, sample.value.isFinite else { return [] }
         var out: [DetectorOutput] = []
         for (i, d) in definitions.enumerated() where d.enabled && d.scope.matches(sample) {
             let key = InstanceKey(definition: i, device: sample.device)
@@ -119,6 +121,7 @@ public struct DetectorEngine: Sendable {
 
     /// Advances time-based detectors (absence deadlines, threshold durations, model timers) to `now`.
     public mutating func tick(now: Int64) -> [DetectorOutput] {
+        let now = min(max(now, 0), Sample.maxTime)
         var out: [DetectorOutput] = []
         for key in tickable {
             guard var instance = instances[key] else { continue }

@@ -231,3 +231,31 @@ import Testing
         #expect(p.lastError == "HTTP 400")
     }
 }
+
+@Suite struct HostileValueTests {
+    @Test func hugeValuesNeverTrap() throws {
+        var d = AbsenceDetector(AbsenceParameters(intervalMultiple: 1e6, minIntervals: 1))
+        _ = d.observe(Sample(time: 0, device: "d", metric: "m", value: 1))
+        _ = d.observe(Sample(time: Sample.maxTime, device: "d", metric: "m", value: 1))
+        #expect(d.timeout == 1_000_000_000_000)
+        #expect(d.tick(now: Sample.maxTime).isEmpty)
+        let policy = RetryPolicy(baseDelayMillis: .max, maxDelayMillis: .max, multiplier: 1e300, jitter: 1)
+        #expect(policy.delay(afterAttempt: .max, random: 0.99) <= 2 * 86_400_000)
+        #expect(RetryPolicy(baseDelayMillis: 0, multiplier: .infinity, jitter: .nan).delay(afterAttempt: 99, random: .nan) == 0)
+        #expect(RetryPolicy(baseDelayMillis: 5, multiplier: .nan, jitter: 0).delay(afterAttempt: 3, random: 0) == 300_000)
+        var engine = try DetectorEngine(definitions: [DetectorDefinition(id: "t", kind: .threshold(ThresholdParameters(metric: "m", direction: .above, threshold: 0)))])
+        #expect(engine.observe(Sample(time: .max, device: "d", metric: "m", value: 1)).isEmpty)
+        #expect(engine.observe(Sample(time: 1, device: "d", metric: "m", value: .infinity)).isEmpty)
+        #expect(engine.tick(now: .min).isEmpty)
+        var z = AnomalyDetector(AnomalyParameters(metric: "m", method: .zscore, windowSize: 5, threshold: 3, minSamples: 2))
+        for v in [1e308, -1e308, 1e308, -1e308] { _ = z.observe(Sample(time: 1, device: "d", metric: "m", value: v)) }
+        _ = z.score(0)
+    }
+
+    @Test func longExpressionsAreRefusedNotOverflowed() throws {
+        let chain = Array(repeating: "1", count: 2000).joined(separator: "+") + " == 2000"
+        #expect(try Condition(chain).isTrue(in: .init()))
+        let long = Array(repeating: "1", count: 100_000).joined(separator: "+")
+        #expect(throws: EventsError.self) { try Condition(long) }
+    }
+}

@@ -26,10 +26,14 @@ public struct RetryPolicy: Codable, Equatable, Sendable {
     ///   that tests are deterministic).
     public func delay(afterAttempt attempt: Int, random: Double) -> Int64 {
         let exponent = Double(max(attempt - 1, 0))
-        let raw = Double(max(baseDelayMillis, 0)) * pow(max(multiplier, 1), min(exponent, 64))
-        let capped = min(raw, Double(max(maxDelayMillis, 0)))
-        let j = min(max(jitter, 0), 1)
-        let r = min(max(random, 0), 1)
+        let base = Double(max(baseDelayMillis, 0))
+        let growth = multiplier.isFinite ? pow(max(multiplier, 1), min(exponent, 64)) : Double.infinity
+        let raw = base == 0 ? 0 : base * growth
+        // Never more than a day, whatever the configuration, so the sum with a time cannot overflow.
+        let cap = min(Double(max(maxDelayMillis, 0)), 86_400_000)
+        let capped = raw.isFinite ? min(raw, cap) : cap
+        let j = jitter.isFinite ? min(max(jitter, 0), 1) : 0
+        let r = random.isFinite ? min(max(random, 0), 1) : 0.5
         return Int64((capped * (1 - j + 2 * j * r)).rounded())
     }
 }

@@ -57,7 +57,8 @@ public struct AbsenceDetector: Equatable, Sendable {
     /// The silence after which the alert fires, in milliseconds, or nil when not yet known.
     public var timeout: Int64? {
         if let k = parameters.intervalMultiple, let usual = usualInterval {
-            return Int64((Double(usual) * k).rounded())
+            // Bounded (≈ 31 years) so that a huge multiple cannot overflow Int64.
+            return Int64(min((Double(usual) * k).rounded(), 1e12))
         }
         return parameters.timeoutSeconds.map(millis)
     }

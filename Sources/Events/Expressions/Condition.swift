@@ -62,6 +62,9 @@ public struct Condition: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The longest accepted expression, in bytes.
+    public static let maxLength = 4096
+
     /// The source text.
     public let text: String
     let root: Node
@@ -69,6 +72,11 @@ public struct Condition: Equatable, Sendable, CustomStringConvertible {
     /// Parses `text`.
     /// - Throws: `EventsError.invalidExpression` with the 1-based column of the problem.
     public init(_ text: String) throws(EventsError) {
+        // Long chains (`1+1+1+…`) nest as deeply as they are long; a bound keeps evaluation and
+        // destruction of the tree far from the stack limit.
+        guard text.utf8.count <= Self.maxLength else {
+            throw .invalidExpression(expression: text, column: Self.maxLength + 1, reason: "expression longer than \(Self.maxLength) bytes")
+        }
         var parser = Parser(text: text)
         self.root = try parser.parseAll()
         self.text = text
