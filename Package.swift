@@ -42,7 +42,7 @@ let foundationTargets: [Target] = [
 let eventsTargets: [Target] = [
     .target(name: "Events", swiftSettings: swiftSettings),
     .target(name: "AlertStore", dependencies: ["Events", "SQLite"], swiftSettings: swiftSettings),
-    .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL"], swiftSettings: swiftSettings),
+    .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL", "SQLite"], swiftSettings: swiftSettings),
     .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
     .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Events"], swiftSettings: swiftSettings),
     .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),

@@ -8,7 +8,7 @@ struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Event detection and alerts without the server: replay samples, deliver hooks, list and acknowledge alerts.",
-        subcommands: [Replay.self, Deliver.self, List.self, Ack.self]
+        subcommands: [Replay.self, Deliver.self, List.self, Ack.self, Bench.self]
     )
 
     /// Hook and retry flags shared by the subcommands that deliver.
@@ -130,6 +130,28 @@ struct EventsCommand: AsyncParsableCommand {
             let t = try await EventsRunner.acknowledge(dataDirectory: dataDir, alertID: id, by: by, hooks: try hookOptions.hooks(),
                                                        policy: hookOptions.policy, timeoutSeconds: deliverTimeout)
             if let t { printLine(EventsRunner.jsonLine(t)) } else { printError("alert \(id) was already acknowledged") }
+        }
+    }
+}
+
+extension EventsCommand {
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Benchmark detectors, the alert store and ingest-to-webhook latency (use a release build).")
+        @Option(help: "Samples for the detector throughput part.")
+        var samples: Int = 1_000_000
+        @Option(help: "Alert transitions for the webhook latency part.")
+        var alerts: Int = 2000
+        @Option(help: "Offered rate (samples/s, each a transition) for the latency part.")
+        var rate: Int = 1000
+        @Option(help: "Scratch directory.")
+        var workDir: String = FileManager.default.temporaryDirectory.path
+
+        func run() async throws {
+            guard samples > 0, alerts > 0, rate > 0 else { throw ValidationError("--samples, --alerts and --rate must be > 0") }
+            for line in try await EventsBenchmark.run(samples: samples, alerts: alerts, rate: rate, workDirectory: workDir) {
+                printLine(line)
+            }
         }
     }
 }
