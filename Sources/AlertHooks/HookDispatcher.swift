@@ -13,13 +13,15 @@ public final class HookDispatcher {
     let store: AlertStore
     let hooks: [String: any AlertHook]
     public let policy: RetryPolicy
+    /// Attempts in flight at once (across hooks).
+    public let maxConcurrent: Int
     private let clock: () -> Int64
     private let random: () -> Double
 
     /// - Parameters:
     ///   - now: the wall clock in epoch milliseconds (injected for tests).
     ///   - random: uniform [0, 1) for backoff jitter (injected for tests).
-    public init(store: AlertStore, hooks: [any AlertHook], policy: RetryPolicy = RetryPolicy(),
+    public init(store: AlertStore, hooks: [any AlertHook], policy: RetryPolicy = RetryPolicy(), maxConcurrent: Int = 8,
                 now: @escaping () -> Int64 = HookDispatcher.wallClockMillis,
                 random: @escaping () -> Double = { Double.random(in: 0..<1) }) {
         self.store = store
@@ -27,6 +29,7 @@ public final class HookDispatcher {
         for h in hooks { byID[h.id] = h }
         self.hooks = byID
         self.policy = policy
+        self.maxConcurrent = maxConcurrent
         self.clock = now
         self.random = random
     }
@@ -46,21 +49,44 @@ public final class HookDispatcher {
         public var failed = 0
     }
 
-    /// Attempts every due entry once (at most `limit`).
+    /// Attempts every due entry once (at most `limit`), up to `maxConcurrent` at a time.
+    ///
+    /// Entries of one batch belong to distinct (alert, hook) pairs — the store holds back later
+    /// transitions of an alert while an earlier one is pending — so running them concurrently
+    /// never reorders one alert's transitions.
     /// - Parameter isolation: runs on the caller's actor (the store is not `Sendable`).
     public func deliverDue(limit: Int = 1000, isolation: isolated (any Actor)? = #isolation) async throws(AlertStoreError) -> Pass {
         var pass = Pass()
         var blocked: Set<String> = []
-        for var entry in try store.dueDeliveries(at: clock(), hookIDs: hookIDs, limit: limit) {
-            guard !blocked.contains(entry.hookID), let hook = hooks[entry.hookID] else { continue }
-            let outcome = await hook.deliver(HookRequest(entry))
-            entry.record(outcome, at: clock(), policy: policy, random: random())
-            try store.update(entry)
-            pass.attempted += 1
-            switch entry.state {
-            case .delivered: pass.delivered += 1
-            case .failed: pass.failed += 1
-            case .pending: blocked.insert(entry.hookID)
+        let due = try store.dueDeliveries(at: clock(), hookIDs: hookIDs, limit: limit)
+        var start = 0
+        while start < due.count {
+            let end = min(start + max(maxConcurrent, 1), due.count)
+            var batch: [(entry: OutboxEntry, hook: any AlertHook)] = []
+            for entry in due[start..<end] where !blocked.contains(entry.hookID) {
+                if let hook = hooks[entry.hookID] { batch.append((entry, hook)) }
+            }
+            start = end
+            let requests = batch.map { (hook: $0.hook, request: HookRequest($0.entry)) }
+            let outcomes = await withTaskGroup(of: (Int, DeliveryOutcome).self, returning: [DeliveryOutcome?].self) { group in
+                for (i, r) in requests.enumerated() {
+                    group.addTask { (i, await r.hook.deliver(r.request)) }
+                }
+                var results = [DeliveryOutcome?](repeating: nil, count: requests.count)
+                for await (i, outcome) in group { results[i] = outcome }
+                return results
+            }
+            for (i, item) in batch.enumerated() {
+                guard let outcome = outcomes[i] else { continue }
+                var entry = item.entry
+                entry.record(outcome, at: clock(), policy: policy, random: random())
+                try store.update(entry)
+                pass.attempted += 1
+                switch entry.state {
+                case .delivered: pass.delivered += 1
+                case .failed: pass.failed += 1
+                case .pending: blocked.insert(entry.hookID)
+                }
             }
         }
         return pass

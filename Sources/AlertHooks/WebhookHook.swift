@@ -55,7 +55,7 @@ public struct WebhookHook: AlertHook {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeoutSeconds
         configuration.timeoutIntervalForResource = timeoutSeconds
-        configuration.httpMaximumConnectionsPerHost = 1
+        configuration.httpMaximumConnectionsPerHost = 8
         self.session = URLSession(configuration: configuration)
     }
 

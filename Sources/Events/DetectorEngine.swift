@@ -29,6 +29,16 @@ public enum DetectorInstance: Equatable, Sendable {
         }
     }
 
+    /// The earliest time at which `tick` can produce an action, if any.
+    public var nextDeadline: Int64? {
+        switch self {
+        case let .threshold(d): d.nextDeadline
+        case let .absence(d): d.nextDeadline
+        case let .stateMachine(d): d.nextDeadline
+        case .rateOfChange, .anomaly: nil
+        }
+    }
+
     public mutating func tick(now: Int64) -> [DetectorAction] {
         switch self {
         case var .threshold(d): let a = d.tick(now: now); self = .threshold(d); return a
@@ -42,9 +52,11 @@ public enum DetectorInstance: Equatable, Sendable {
 /// Routes samples and clock ticks to one detector instance per (definition, device), creating
 /// instances when a device in a definition's scope is first seen.
 ///
-/// Pure: the caller supplies time (sample times, or `tick(now:)` from its clock). Outputs come in a
-/// deterministic order (definition order, then device id). A device that was never seen has no
-/// instance, so an absence detector cannot report a device that never reported at all.
+/// Pure: the caller supplies time (sample times, or `tick(now:)` from its clock). `observe` returns
+/// outputs in definition order; `tick` handles due instances in deadline order (ties by definition,
+/// then device), so output is deterministic. Ticks cost O(due instances · log n), not O(instances):
+/// each instance's next deadline sits in a min-heap. A device that was never seen has no instance,
+/// so an absence detector cannot report a device that never reported at all.
 public struct DetectorEngine: Sendable {
     struct InstanceKey: Hashable, Comparable, Sendable {
         var definition: Int
@@ -55,8 +67,9 @@ public struct DetectorEngine: Sendable {
     public let definitions: [DetectorDefinition]
     private let models: [CompiledModel?]
     private var instances: [InstanceKey: DetectorInstance] = [:]
-    /// Instances with timers or deadlines, in a stable order for `tick`.
-    private var tickable: [InstanceKey] = []
+    /// The deadline each instance is scheduled at; heap entries that disagree are stale.
+    private var scheduled: [InstanceKey: Int64] = [:]
+    private var heap = DeadlineHeap()
 
     /// Builds an engine over validated definitions (disabled ones are kept but never run).
     /// - Throws: `EventsError` when a definition does not validate.
@@ -72,6 +85,9 @@ public struct DetectorEngine: Sendable {
 
     /// The number of live detector instances (definitions × devices seen).
     public var instanceCount: Int { instances.count }
+
+    /// The earliest time a `tick` can produce something, if any instance is waiting.
+    public var nextDeadline: Int64? { scheduled.values.min() }
 
     /// The instance of `detectorID` for `device`, if that device has been seen.
     public func instance(detectorID: String, device: String) -> DetectorInstance? {
@@ -91,6 +107,16 @@ public struct DetectorEngine: Sendable {
         }
     }
 
+    private mutating func reschedule(_ key: InstanceKey, _ deadline: Int64?) {
+        guard scheduled[key] != deadline else { return }
+        scheduled[key] = deadline
+        if let deadline { heap.push(DeadlineHeap.Entry(deadline: deadline, key: key)) }
+        // Stale entries pile up when deadlines move (every sample moves an absence deadline).
+        if heap.count > 2 * scheduled.count + 1024 {
+            heap = DeadlineHeap(scheduled.map { DeadlineHeap.Entry(deadline: $0.value, key: $0.key) })
+        }
+    }
+
     /// Feeds one sample to every enabled detector whose scope contains it.
     public mutating func observe(_ sample: Sample) -> [DetectorOutput] {
         // Samples built by callers (not `Sample.parse`) are held to the same bounds.
@@ -98,23 +124,11 @@ public struct DetectorEngine: Sendable {
         var out: [DetectorOutput] = []
         for (i, d) in definitions.enumerated() where d.enabled && d.scope.matches(sample) {
             let key = InstanceKey(definition: i, device: sample.device)
-            var instance: DetectorInstance
-            if let existing = instances[key] {
-                instance = existing
-            } else {
-                instance = makeInstance(i)
-                switch instance {
-                case .threshold, .absence, .stateMachine:
-                    let at = tickable.firstIndex { key < $0 } ?? tickable.count
-                    tickable.insert(key, at: at)
-                default: break
-                }
-            }
-            // Avoid copy-on-write of the instance's buffers: take it out while mutating.
-            instances[key] = nil
-            let actions = instance.observe(sample)
-            instances[key] = instance
-            out += actions.map { DetectorOutput(detectorID: d.id, device: sample.device, action: $0) }
+            if instances[key] == nil { instances[key] = makeInstance(i) }
+            // Optional chaining through the subscript mutates the stored instance in place.
+            let actions = instances[key]?.observe(sample) ?? []
+            reschedule(key, instances[key]?.nextDeadline)
+            for a in actions { out.append(DetectorOutput(detectorID: d.id, device: sample.device, action: a)) }
         }
         return out
     }
@@ -123,14 +137,62 @@ public struct DetectorEngine: Sendable {
     public mutating func tick(now: Int64) -> [DetectorOutput] {
         let now = min(max(now, 0), Sample.maxTime)
         var out: [DetectorOutput] = []
-        for key in tickable {
-            guard var instance = instances[key] else { continue }
-            instances[key] = nil
-            let actions = instance.tick(now: now)
-            instances[key] = instance
-            let id = definitions[key.definition].id
-            out += actions.map { DetectorOutput(detectorID: id, device: key.device, action: $0) }
+        while let top = heap.min, top.deadline <= now {
+            heap.popMin()
+            guard scheduled[top.key] == top.deadline else { continue } // stale
+            scheduled[top.key] = nil
+            let actions = instances[top.key]?.tick(now: now) ?? []
+            reschedule(top.key, instances[top.key]?.nextDeadline)
+            let id = definitions[top.key.definition].id
+            for a in actions { out.append(DetectorOutput(detectorID: id, device: top.key.device, action: a)) }
         }
         return out
+    }
+}
+
+/// A binary min-heap of (deadline, instance) ordered by deadline, then instance key.
+struct DeadlineHeap: Sendable {
+    struct Entry: Comparable, Sendable {
+        var deadline: Int64
+        var key: DetectorEngine.InstanceKey
+        static func < (a: Self, b: Self) -> Bool { (a.deadline, a.key) < (b.deadline, b.key) }
+    }
+
+    private var items: [Entry] = []
+
+    init() {}
+
+    init(_ entries: [Entry]) {
+        items = entries.sorted() // a sorted array is a valid heap
+    }
+
+    var count: Int { items.count }
+    var min: Entry? { items.first }
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i] < items[parent] else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func popMin() {
+        guard !items.isEmpty else { return }
+        items.swapAt(0, items.count - 1)
+        items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count, items[l] < items[m] { m = l }
+            if r < items.count, items[r] < items[m] { m = r }
+            if m == i { return }
+            items.swapAt(i, m)
+            i = m
+        }
     }
 }

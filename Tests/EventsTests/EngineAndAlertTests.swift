@@ -259,3 +259,34 @@ import Testing
         #expect(throws: EventsError.self) { try Condition(long) }
     }
 }
+
+@Suite struct EngineSchedulingTests {
+    /// The heap-driven tick must give the same result as ticking every instance.
+    @Test func tickHandlesDueInstancesInDeadlineOrderAndSkipsMovedDeadlines() throws {
+        let defs = [DetectorDefinition(id: "silent", kind: .absence(AbsenceParameters(timeoutSeconds: 600)))]
+        var engine = try DetectorEngine(definitions: defs)
+        for (i, device) in ["c", "a", "b"].enumerated() {
+            _ = engine.observe(Sample(time: minute(i), device: device, metric: "m", value: 1))
+        }
+        // "a" reports again at minute 5: its deadline moves from 11 to 15 (the old entry is stale).
+        _ = engine.observe(Sample(time: minute(5), device: "a", metric: "m", value: 1))
+        #expect(engine.nextDeadline == minute(10))
+        #expect(engine.tick(now: minute(9)).isEmpty)
+        let fired = engine.tick(now: minute(14))
+        #expect(fired.map(\.device) == ["c", "b"]) // deadlines 10 and 12, in that order
+        #expect(engine.tick(now: minute(14)).isEmpty)
+        #expect(engine.tick(now: minute(15)).map(\.device) == ["a"])
+        #expect(engine.nextDeadline == nil)
+    }
+
+    @Test func manyMovedDeadlinesStayCorrect() throws {
+        let defs = [DetectorDefinition(id: "silent", kind: .absence(AbsenceParameters(timeoutSeconds: 60)))]
+        var engine = try DetectorEngine(definitions: defs)
+        for i in 0..<5000 {
+            _ = engine.observe(Sample(time: Int64(i) * 1000, device: "d\(i % 3)", metric: "m", value: 1))
+        }
+        // Last samples at 4997 s (d2), 4998 s (d0), 4999 s (d1): each fires 60 s later.
+        #expect(engine.tick(now: 5_057_000).map(\.device) == ["d2"])
+        #expect(engine.tick(now: 5_059_000).map(\.device) == ["d0", "d1"])
+    }
+}

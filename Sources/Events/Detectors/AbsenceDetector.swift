@@ -81,6 +81,12 @@ public struct AbsenceDetector: Equatable, Sendable {
         return actions
     }
 
+    /// When `tick` would fire, if no sample arrives before.
+    public var nextDeadline: Int64? {
+        guard !firing, let last = lastSeen, let timeout else { return nil }
+        return last + timeout
+    }
+
     public mutating func tick(now: Int64) -> [DetectorAction] {
         guard !firing, let last = lastSeen, let timeout, now - last >= timeout else { return [] }
         firing = true

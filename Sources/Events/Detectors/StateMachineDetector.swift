@@ -169,6 +169,9 @@ public struct StateMachineDetector: Equatable, Sendable {
         return actions
     }
 
+    /// The earliest running timer's deadline.
+    public var nextDeadline: Int64? { timers.values.min() }
+
     /// Handles every timer whose deadline is at or before `now`, earliest first, each at its deadline.
     public mutating func tick(now: Int64) -> [DetectorAction] {
         var actions: [DetectorAction] = []

@@ -102,6 +102,12 @@ public struct ThresholdDetector: Equatable, Sendable {
         }
     }
 
+    /// When `tick` would fire the pending breach, if no sample intervenes.
+    public var nextDeadline: Int64? {
+        guard case let .pending(since) = state, lastValue != nil else { return nil }
+        return since + millis(parameters.durationSeconds)
+    }
+
     /// Fires a pending breach whose duration has elapsed although no new sample arrived; the alert is
     /// dated at the moment the duration elapsed.
     public mutating func tick(now: Int64) -> [DetectorAction] {
