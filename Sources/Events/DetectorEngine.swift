@@ -66,9 +66,14 @@ public struct DetectorEngine: Sendable {
 
     public let definitions: [DetectorDefinition]
     private let models: [CompiledModel?]
-    private var instances: [InstanceKey: DetectorInstance] = [:]
-    /// The deadline each instance is scheduled at; heap entries that disagree are stale.
-    private var scheduled: [InstanceKey: Int64] = [:]
+    /// Instances live in arrays indexed by slot, so that the hot path does one hash lookup
+    /// (key → slot) and mutates the instance in place.
+    private var slots: [InstanceKey: Int] = [:]
+    private var keys: [InstanceKey] = []
+    private var instances: [DetectorInstance] = []
+    /// The deadline each slot is scheduled at; heap entries that disagree are stale.
+    private var scheduled: [Int64?] = []
+    private var scheduledCount = 0
     private var heap = DeadlineHeap()
 
     /// Builds an engine over validated definitions (disabled ones are kept but never run).
@@ -87,12 +92,12 @@ public struct DetectorEngine: Sendable {
     public var instanceCount: Int { instances.count }
 
     /// The earliest time a `tick` can produce something, if any instance is waiting.
-    public var nextDeadline: Int64? { scheduled.values.min() }
+    public var nextDeadline: Int64? { scheduled.lazy.compactMap { $0 }.min() }
 
     /// The instance of `detectorID` for `device`, if that device has been seen.
     public func instance(detectorID: String, device: String) -> DetectorInstance? {
         guard let i = definitions.firstIndex(where: { $0.id == detectorID }) else { return nil }
-        return instances[InstanceKey(definition: i, device: device)]
+        return slots[InstanceKey(definition: i, device: device)].map { instances[$0] }
     }
 
     private func makeInstance(_ index: Int) -> DetectorInstance {
@@ -107,13 +112,20 @@ public struct DetectorEngine: Sendable {
         }
     }
 
-    private mutating func reschedule(_ key: InstanceKey, _ deadline: Int64?) {
-        guard scheduled[key] != deadline else { return }
-        scheduled[key] = deadline
-        if let deadline { heap.push(DeadlineHeap.Entry(deadline: deadline, key: key)) }
+    private mutating func reschedule(_ slot: Int) {
+        let deadline = instances[slot].nextDeadline
+        let old = scheduled[slot]
+        guard old != deadline else { return }
+        scheduledCount += (deadline == nil ? 0 : 1) - (old == nil ? 0 : 1)
+        scheduled[slot] = deadline
+        if let deadline { heap.push(DeadlineHeap.Entry(deadline: deadline, key: keys[slot], slot: slot)) }
         // Stale entries pile up when deadlines move (every sample moves an absence deadline).
-        if heap.count > 2 * scheduled.count + 1024 {
-            heap = DeadlineHeap(scheduled.map { DeadlineHeap.Entry(deadline: $0.value, key: $0.key) })
+        if heap.count > 2 * scheduledCount + 1024 {
+            var live: [DeadlineHeap.Entry] = []
+            for (i, d) in scheduled.enumerated() {
+                if let d { live.append(DeadlineHeap.Entry(deadline: d, key: keys[i], slot: i)) }
+            }
+            heap = DeadlineHeap(live)
         }
     }
 
@@ -124,10 +136,18 @@ public struct DetectorEngine: Sendable {
         var out: [DetectorOutput] = []
         for (i, d) in definitions.enumerated() where d.enabled && d.scope.matches(sample) {
             let key = InstanceKey(definition: i, device: sample.device)
-            if instances[key] == nil { instances[key] = makeInstance(i) }
-            // Optional chaining through the subscript mutates the stored instance in place.
-            let actions = instances[key]?.observe(sample) ?? []
-            reschedule(key, instances[key]?.nextDeadline)
+            let slot: Int
+            if let existing = slots[key] {
+                slot = existing
+            } else {
+                slot = instances.count
+                slots[key] = slot
+                keys.append(key)
+                instances.append(makeInstance(i))
+                scheduled.append(nil)
+            }
+            let actions = instances[slot].observe(sample)
+            reschedule(slot)
             for a in actions { out.append(DetectorOutput(detectorID: d.id, device: sample.device, action: a)) }
         }
         return out
@@ -139,10 +159,11 @@ public struct DetectorEngine: Sendable {
         var out: [DetectorOutput] = []
         while let top = heap.min, top.deadline <= now {
             heap.popMin()
-            guard scheduled[top.key] == top.deadline else { continue } // stale
-            scheduled[top.key] = nil
-            let actions = instances[top.key]?.tick(now: now) ?? []
-            reschedule(top.key, instances[top.key]?.nextDeadline)
+            guard scheduled[top.slot] == top.deadline else { continue } // stale
+            scheduled[top.slot] = nil
+            scheduledCount -= 1
+            let actions = instances[top.slot].tick(now: now)
+            reschedule(top.slot)
             let id = definitions[top.key.definition].id
             for a in actions { out.append(DetectorOutput(detectorID: id, device: top.key.device, action: a)) }
         }
@@ -155,7 +176,9 @@ struct DeadlineHeap: Sendable {
     struct Entry: Comparable, Sendable {
         var deadline: Int64
         var key: DetectorEngine.InstanceKey
+        var slot: Int
         static func < (a: Self, b: Self) -> Bool { (a.deadline, a.key) < (b.deadline, b.key) }
+        static func == (a: Self, b: Self) -> Bool { a.deadline == b.deadline && a.key == b.key }
     }
 
     private var items: [Entry] = []

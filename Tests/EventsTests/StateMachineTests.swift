@@ -92,3 +92,37 @@ import Testing
         #expect(throws: EventsError.self) { try Condition(String(repeating: "!", count: 10_000) + "a") }
     }
 }
+
+@Suite struct StateMachineVariableTests {
+    @Test func variablesCountAndGuardTransitions() throws {
+        // Count door openings; alert on the third within the model's life, reset when acknowledged by door == 2.
+        let model = StateMachineModel(
+            initialState: "idle",
+            states: [
+                StateDefinition(name: "idle", onEnter: [.setVariable(name: "n", expression: "0")],
+                                transitions: [TransitionDefinition(to: "counting", when: "door == 1", actions: [.setVariable(name: "n", expression: "$n + 1")])]),
+                StateDefinition(name: "counting", transitions: [
+                    TransitionDefinition(to: "alarm", when: "door == 1 && $n >= 2", actions: [.setVariable(name: "n", expression: "$n + 1")]),
+                    TransitionDefinition(to: "counting", when: "door == 1", actions: [.setVariable(name: "n", expression: "$n + 1")]),
+                ]),
+                StateDefinition(name: "alarm", onEnter: [.alert(message: "opened 3 times", severity: nil)],
+                                transitions: [TransitionDefinition(to: "idle", when: "door == 2", actions: [.resolve(message: nil)])]),
+            ],
+            inputs: ["door"])
+        var d = StateMachineDetector(try CompiledModel(model))
+        #expect(d.observe(s(0, "temperature", 5)).isEmpty) // not an input
+        _ = d.observe(s(1, "door", 1))
+        #expect(d.variables["n"] == 1)
+        _ = d.observe(s(2, "door", 0)) // no transition matches
+        _ = d.observe(s(3, "door", 1))
+        #expect(d.variables["n"] == 2)
+        #expect(d.stateName == "counting")
+        let third = d.observe(s(4, "door", 1))
+        #expect(third.contains(.fire(AlertSignal(time: minute(4), message: "opened 3 times"))))
+        #expect(d.variables["n"] == 3)
+        let reset = d.observe(s(5, "door", 2))
+        #expect(reset.first == .resolve(time: minute(5), message: "resolved by state 'alarm'"))
+        #expect(d.stateName == "idle")
+        #expect(d.variables["n"] == 0)
+    }
+}
