@@ -76,11 +76,12 @@ public final class HookDispatcher {
                 for await (i, outcome) in group { results[i] = outcome }
                 return results
             }
+            var updated: [OutboxEntry] = []
             for (i, item) in batch.enumerated() {
                 guard let outcome = outcomes[i] else { continue }
                 var entry = item.entry
                 entry.record(outcome, at: clock(), policy: policy, random: random())
-                try store.update(entry)
+                updated.append(entry)
                 pass.attempted += 1
                 switch entry.state {
                 case .delivered: pass.delivered += 1
@@ -88,6 +89,7 @@ public final class HookDispatcher {
                 case .pending: blocked.insert(entry.hookID)
                 }
             }
+            try store.update(updated)
         }
         return pass
     }

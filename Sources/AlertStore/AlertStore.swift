@@ -223,6 +223,20 @@ public final class AlertStore {
         return db.changes > 0
     }
 
+    /// Saves the states of several entries after a batch of attempts, in one transaction.
+    public func update(_ entries: [OutboxEntry]) throws(AlertStoreError) {
+        guard !entries.isEmpty else { return }
+        do {
+            try db.transaction {
+                for e in entries { try update(e) }
+            }
+        } catch let e as AlertStoreError {
+            throw e
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
     /// Saves an entry's state after an attempt.
     public func update(_ e: OutboxEntry) throws(AlertStoreError) {
         do {
