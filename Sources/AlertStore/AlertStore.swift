@@ -1,5 +1,5 @@
 public import Events
-public import Foundation
+import Foundation
 import SQLite
 
 /// Alerts and the hook-delivery outbox in `<data-dir>/events.sqlite` (WAL).

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One measurement of one device: the unit every detector consumes.
 ///

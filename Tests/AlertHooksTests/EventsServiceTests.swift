@@ -67,3 +67,28 @@ final class SignallingHook: AlertHook, @unchecked Sendable {
         #expect(again.map(\.transition) == [.updated])
     }
 }
+
+@Suite struct EventsServiceAcknowledgeTests {
+    @Test func acknowledgingNotifiesHooksOnceAndUnknownIdsAreErrors() async throws {
+        let defs = [DetectorDefinition(id: "hot", kind: .threshold(ThresholdParameters(metric: "t", direction: .above, threshold: 10)))]
+        let hook = SignallingHook()
+        let service = try EventsService(storePath: ":memory:", definitions: defs, hooks: [hook], now: { 42 })
+        let fired = try await service.ingest(Sample(time: 1000, device: "d1", metric: "t", value: 11))
+        let id = try #require(fired.first?.alert.id)
+        let ack = try await service.acknowledge(id: id, by: "ops")
+        #expect(ack?.alert.state == .acknowledged)
+        #expect(ack?.alert.acknowledgedAt == 42)
+        #expect(try await service.acknowledge(id: id, by: "ops") == nil)
+        await #expect(throws: EventsError.alertNotFound(id: "nope")) { try await service.acknowledge(id: "nope", by: nil) }
+        let loop = Task { await service.runDelivery() }
+        defer { loop.cancel() }
+        var keys: [String] = []
+        for await r in hook.requests {
+            keys.append(r.idempotencyKey)
+            if keys.count == 2 { break }
+        }
+        #expect(keys == ["hot:d1:1000/fired", "hot:d1:1000/acknowledged"])
+        let open = try await service.alerts(openOnly: true, limit: 10)
+        #expect(open.map(\.state) == [.acknowledged])
+    }
+}

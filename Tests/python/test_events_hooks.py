@@ -172,6 +172,20 @@ def test_webhook_delivered_with_valid_signature(workdir):
         receiver.close()
 
 
+def test_events_view_is_queryable_from_an_attaching_database(workdir, tmp_path):
+    run = subprocess.run(replay_args(workdir, "http://127.0.0.1:9/unused", "--deliver-timeout", "0"),
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    # As the analytics module does: its own database, with events.sqlite attached.
+    db = sqlite3.connect(tmp_path / "analytics.sqlite")
+    try:
+        db.execute("ATTACH DATABASE ? AS ev", (str(workdir / "data" / "events.sqlite"),))
+        rows = db.execute("SELECT time, device, detector, type, severity, state, resolved_at FROM events").fetchall()
+    finally:
+        db.close()
+    assert rows == [(T0 + 15 * 60_000, "0004a30b001c0530", "freezer-warm", "threshold", "critical", "resolved", T0 + 21 * 60_000)]
+
+
 def test_receiver_down_for_a_while_then_delivered(workdir):
     port = free_port()
     proc = subprocess.Popen(replay_args(workdir, f"http://127.0.0.1:{port}/hook", "--deliver-timeout", "30",
