@@ -10,7 +10,8 @@ public enum EventsRunner {
     /// What `replay` needs.
     public struct ReplayOptions {
         public var dataDirectory: String
-        public var detectorsFile: String
+        /// A detectors file; nil: the definitions stored in the data directory.
+        public var detectorsFile: String?
         /// A JSON-lines file, or "-" for standard input.
         public var input: String
         public var hooks: [any AlertHook]
@@ -20,7 +21,7 @@ public enum EventsRunner {
         /// A final clock tick (epoch ms) after the input, so silence at the end is detected.
         public var until: Int64?
 
-        public init(dataDirectory: String, detectorsFile: String, input: String, hooks: [any AlertHook] = [],
+        public init(dataDirectory: String, detectorsFile: String?, input: String, hooks: [any AlertHook] = [],
                     policy: RetryPolicy = RetryPolicy(), deliverTimeoutSeconds: Double = 30, until: Int64? = nil) {
             self.dataDirectory = dataDirectory
             self.detectorsFile = detectorsFile
@@ -64,15 +65,9 @@ public enum EventsRunner {
     ///   - emit: receives each transition's JSON line.
     ///   - warn: receives a message per invalid input line (the run goes on).
     public static func replay(_ options: ReplayOptions, emit: (String) -> Void, warn: (String) -> Void) async throws -> Summary {
-        let definitionsData: Data
-        do {
-            definitionsData = try Data(contentsOf: URL(fileURLWithPath: options.detectorsFile))
-        } catch {
-            throw AlertHooksError.unreadableFile(path: options.detectorsFile, reason: error.localizedDescription)
-        }
-        let definitions = try DetectorDefinition.decodeList(from: definitionsData)
-        var engine = try DetectorEngine(definitions: definitions)
         let store = try AlertStore(dataDirectory: options.dataDirectory)
+        let definitions = try options.detectorsFile.map(readDefinitions) ?? store.detectors()
+        var engine = try DetectorEngine(definitions: definitions)
         var book = AlertBook(definitions: definitions, openAlerts: try store.openAlerts())
         let dispatcher = HookDispatcher(store: store, hooks: options.hooks, policy: options.policy)
         let hookIDs = dispatcher.hookIDs
@@ -130,6 +125,38 @@ public enum EventsRunner {
         try await dispatcher.drain(deadline: deadline)
         try fillCounts(&summary, store)
         return summary
+    }
+
+    static func readDefinitions(_ path: String) throws -> [DetectorDefinition] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw AlertHooksError.unreadableFile(path: path, reason: error.localizedDescription)
+        }
+        return try DetectorDefinition.decodeList(from: data)
+    }
+
+    /// Validates a detectors file and stores (creates or replaces) every definition in it.
+    /// - Returns: the ids stored.
+    public static func importDetectors(dataDirectory: String, file: String) throws -> [String] {
+        let definitions = try readDefinitions(file)
+        let store = try AlertStore(dataDirectory: dataDirectory)
+        let now = HookDispatcher.wallClockMillis()
+        for d in definitions { try store.saveDetector(d, now: now) }
+        return definitions.map(\.id)
+    }
+
+    /// The stored definitions as JSON lines.
+    public static func listDetectors(dataDirectory: String) throws -> [String] {
+        try AlertStore(dataDirectory: dataDirectory).detectors().map {
+            (try? encoder.encode($0)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+    }
+
+    /// Removes a stored definition; returns whether it existed.
+    public static func removeDetector(dataDirectory: String, id: String) throws -> Bool {
+        try AlertStore(dataDirectory: dataDirectory).deleteDetector(id: id)
     }
 
     /// Delivers pending outbox entries for `hooks` until none is left or the timeout passes.

@@ -106,6 +106,14 @@ public final class AlertStore {
                    resolved_at, resolve_message, fire_count
             FROM alerts;
         """),
+        ("events_v2_detectors", """
+        CREATE TABLE detectors(
+            id         TEXT PRIMARY KEY,
+            definition TEXT NOT NULL,   -- the DetectorDefinition as JSON
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        """),
     ]
 
     static func migrate(_ db: Connection) throws {
@@ -202,6 +210,51 @@ public final class AlertStore {
                              message: message, value: Self.double(r[7]), firedAt: firedAt, updatedAt: updatedAt,
                              fireCount: Int(clamping: count), acknowledgedAt: Self.int(r[11]), acknowledgedBy: Self.text(r[12]),
                              resolvedAt: Self.int(r[13]), resolveMessage: Self.text(r[14])))
+        }
+        return out
+    }
+
+    // MARK: Detector definitions
+
+    /// Creates or replaces a detector definition (validated first).
+    /// - Throws: `AlertStoreError.invalidDefinition` when it does not validate.
+    public func saveDetector(_ definition: DetectorDefinition, now: Int64) throws(AlertStoreError) {
+        do { try definition.validate() } catch { throw .invalidDefinition("\(error)") }
+        let json: String
+        do { json = String(decoding: try encoder.encode(definition), as: UTF8.self) } catch { throw .invalidDefinition("\(error)") }
+        do {
+            try db.prepare("""
+                INSERT INTO detectors(id, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+                ON CONFLICT(id) DO UPDATE SET definition = ?2, updated_at = ?3
+                """).run([.text(definition.id), .text(json), .integer(now)])
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Deletes a detector definition; returns whether it existed. Its alerts stay.
+    @discardableResult
+    public func deleteDetector(id: String) throws(AlertStoreError) -> Bool {
+        do {
+            try db.prepare("DELETE FROM detectors WHERE id = ?").run([.text(id)])
+            return db.changes > 0
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Every stored detector definition, by id.
+    public func detectors() throws(AlertStoreError) -> [DetectorDefinition] {
+        let rows: [[Value]]
+        do { rows = try db.prepare("SELECT id, definition FROM detectors ORDER BY id").rows() } catch { throw .database("\(error)") }
+        var out: [DetectorDefinition] = []
+        for r in rows {
+            guard r.count == 2, case let .text(id) = r[0], case let .text(json) = r[1],
+                  let d = try? JSONDecoder().decode(DetectorDefinition.self, from: Data(json.utf8)) else {
+                throw .corruptRow(table: "detectors", reason: "definition does not decode")
+            }
+            guard d.id == id else { throw .corruptRow(table: "detectors", reason: "id \(id) holds definition \(d.id)") }
+            out.append(d)
         }
         return out
     }

@@ -8,7 +8,7 @@ struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Event detection and alerts without the server: replay samples, deliver hooks, list and acknowledge alerts.",
-        subcommands: [Replay.self, Deliver.self, List.self, Ack.self, Bench.self]
+        subcommands: [Replay.self, Deliver.self, List.self, Ack.self, Detectors.self, Bench.self]
     )
 
     /// Hook and retry flags shared by the subcommands that deliver.
@@ -54,8 +54,8 @@ struct EventsCommand: AsyncParsableCommand {
             abstract: "Feed JSON-lines samples {time, device, metric, value} through detectors; print alert transitions as JSON lines.")
         @Option(help: "Data directory (events.sqlite lives here).")
         var dataDir: String = "./lorikeet-data"
-        @Option(help: "Detector definitions (JSON array, or {\"detectors\": [...]}).")
-        var detectors: String
+        @Option(help: "Detector definitions (JSON array, or {\"detectors\": [...]}); default: those stored with `events detectors import`.")
+        var detectors: String?
         @Option(help: "Samples as JSON lines, or - for standard input.")
         var input: String = "-"
         @Option(help: "A last clock tick after the input (RFC 3339 or epoch ms), to detect silence at the end.")
@@ -135,6 +135,47 @@ struct EventsCommand: AsyncParsableCommand {
 }
 
 extension EventsCommand {
+    struct Detectors: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manage the detector definitions stored in the data directory.",
+            subcommands: [Import.self, List.self, Remove.self])
+
+        struct Import: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Validate a detectors file and store every definition (replacing same ids).")
+            @Option(help: "Data directory.")
+            var dataDir: String = "./lorikeet-data"
+            @Argument(help: "The detectors file.")
+            var file: String
+            func run() async throws {
+                let ids = try EventsRunner.importDetectors(dataDirectory: dataDir, file: file)
+                printError("stored \(ids.count) detector(s): \(ids.joined(separator: ", "))")
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Print the stored definitions as JSON lines.")
+            @Option(help: "Data directory.")
+            var dataDir: String = "./lorikeet-data"
+            func run() async throws {
+                for line in try EventsRunner.listDetectors(dataDirectory: dataDir) { printLine(line) }
+            }
+        }
+
+        struct Remove: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Delete a stored definition (its alerts stay).")
+            @Option(help: "Data directory.")
+            var dataDir: String = "./lorikeet-data"
+            @Argument(help: "The detector id.")
+            var id: String
+            func run() async throws {
+                guard try EventsRunner.removeDetector(dataDirectory: dataDir, id: id) else {
+                    printError("no detector '\(id)'")
+                    throw ExitCode(1)
+                }
+            }
+        }
+    }
+
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmark detectors, the alert store and ingest-to-webhook latency (use a release build).")

@@ -99,6 +99,26 @@ func must(_ t: AlertTransition?) throws -> AlertTransition { try #require(t) }
         #expect(try reopened.db.prepare("PRAGMA journal_mode").rows() == [[.text("wal")]])
     }
 
+    @Test func detectorDefinitionsArePersisted() throws {
+        let store = try AlertStore(path: ":memory:")
+        let a = DetectorDefinition(id: "b-silent", kind: .absence(AbsenceParameters(timeoutSeconds: 60)))
+        try store.saveDetector(defs[0], now: 1)
+        try store.saveDetector(a, now: 2)
+        #expect(try store.detectors() == [a, defs[0]])
+        var changed = defs[0]
+        changed.enabled = false
+        try store.saveDetector(changed, now: 3)
+        #expect(try store.detectors() == [a, changed])
+        #expect(try store.deleteDetector(id: "b-silent"))
+        #expect(try !store.deleteDetector(id: "b-silent"))
+        #expect(try store.detectors() == [changed])
+        #expect(throws: AlertStoreError.self) {
+            try store.saveDetector(DetectorDefinition(id: "bad id", kind: .absence(AbsenceParameters(timeoutSeconds: 1))), now: 4)
+        }
+        try store.db.execute("INSERT INTO detectors VALUES ('x', '{not json', 1, 1)")
+        #expect(throws: AlertStoreError.corruptRow(table: "detectors", reason: "definition does not decode")) { try store.detectors() }
+    }
+
     @Test func corruptRowsAreTypedErrors() throws {
         let store = try AlertStore(path: ":memory:")
         try store.db.execute("INSERT INTO alerts VALUES ('x', 'hot', 'threshold', 'd1', 'apocalyptic', 'firing', 'm', NULL, 1, 1, 1, NULL, NULL, NULL, NULL)")

@@ -298,6 +298,25 @@ def test_absence_and_invalid_lines_from_the_command_line(tmp_path):
     assert json.loads(ack.stdout)["alert"]["state"] == "acknowledged"
 
 
+def test_stored_detectors_drive_replay(workdir):
+    data = str(workdir / "data")
+    imp = subprocess.run([str(BINARY), "events", "detectors", "import", "--data-dir", data, str(workdir / "detectors.json")],
+                         capture_output=True, text=True, timeout=30)
+    assert imp.returncode == 0, imp.stderr
+    listed = subprocess.run([str(BINARY), "events", "detectors", "list", "--data-dir", data], capture_output=True, text=True, timeout=30)
+    assert [json.loads(l)["id"] for l in listed.stdout.splitlines()] == ["freezer-warm"]
+    run = subprocess.run([str(BINARY), "events", "replay", "--data-dir", data, "--input", str(workdir / "samples.jsonl"),
+                          "--deliver-timeout", "0"], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert [json.loads(l)["transition"] for l in run.stdout.splitlines()] == ["fired", "resolved"]
+    rm = subprocess.run([str(BINARY), "events", "detectors", "remove", "--data-dir", data, "freezer-warm"],
+                        capture_output=True, text=True, timeout=30)
+    assert rm.returncode == 0
+    again = subprocess.run([str(BINARY), "events", "detectors", "remove", "--data-dir", data, "freezer-warm"],
+                           capture_output=True, text=True, timeout=30)
+    assert again.returncode == 1 and "no detector" in again.stderr
+
+
 def test_bad_detectors_file_is_reported(tmp_path):
     (tmp_path / "detectors.json").write_text('[{"id": "x", "threshold": {"metric": "t", "direction": "up", "threshold": 1}}]')
     run = subprocess.run([str(BINARY), "events", "replay", "--data-dir", str(tmp_path / "data"),
