@@ -102,13 +102,15 @@ public struct DetectorEngine: Sendable {
 
     private func makeInstance(_ index: Int) -> DetectorInstance {
         switch definitions[index].kind {
-        case let .threshold(p): .threshold(ThresholdDetector(p))
-        case let .absence(p): .absence(AbsenceDetector(p))
-        case let .rateOfChange(p): .rateOfChange(RateOfChangeDetector(p))
-        case let .anomaly(p): .anomaly(AnomalyDetector(p))
+        case let .threshold(p): return .threshold(ThresholdDetector(p))
+        case let .absence(p): return .absence(AbsenceDetector(p))
+        case let .rateOfChange(p): return .rateOfChange(RateOfChangeDetector(p))
+        case let .anomaly(p): return .anomaly(AnomalyDetector(p))
         case .stateMachine:
-            // models[index] is non-nil for every state-machine definition (built in init).
-            models[index].map { .stateMachine(StateMachineDetector($0)) } ?? .absence(AbsenceDetector(AbsenceParameters()))
+            guard let model = models[index] else {
+                preconditionFailure("init compiles a model for every state-machine definition")
+            }
+            return .stateMachine(StateMachineDetector(model))
         }
     }
 
