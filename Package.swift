@@ -64,6 +64,17 @@ let rulesTargets: [Target] = [
     .testTarget(name: "RulesTests", dependencies: ["Rules", "RulesHashing"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Events: detectors and alert lifecycle (pure), alert store (disk), hook delivery (I/O) (issue #7)
+
+let eventsTargets: [Target] = [
+    .target(name: "Events", swiftSettings: swiftSettings),
+    .target(name: "AlertStore", dependencies: ["Events", "SQLite"], swiftSettings: swiftSettings),
+    .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL", "SQLite"], swiftSettings: swiftSettings),
+    .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
+    .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Events"], swiftSettings: swiftSettings),
+    .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -76,6 +87,8 @@ let executableTargets: [Target] = [
             .product(name: "Yams", package: "Yams"),
             "Rules",
             "RulesHashing",
+            "Events",
+            "AlertHooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -90,6 +103,7 @@ let allTargets: [Target] =
     + regionalParametersTargets
     + payloadCodecTargets
     + rulesTargets
+    + eventsTargets
     + executableTargets
 
 let package = Package(
