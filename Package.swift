@@ -37,6 +37,14 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - LoRaWAN tools: libFuzzer target over frame and MAC-command parsing (issue #2).
+// Built for fuzzing only by scripts/run-fuzz (`make fuzz`), which adds -sanitize=fuzzer,address
+// and -D LORIKEET_FUZZING; in a normal build it is a stub that says how to run it.
+
+let lorawanToolTargets: [Target] = [
+    .executableTarget(name: "FuzzFrames", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -64,5 +72,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + lorawanToolTargets + executableTargets
 )
