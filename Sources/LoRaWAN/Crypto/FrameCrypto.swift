@@ -35,11 +35,10 @@ enum FrameCrypto {
     @inline(__always)
     static func dataMIC(cmac: CMACContext, message: UnsafeRawBufferPointer, direction: Direction,
                         devAddr: UInt32, fCnt: UInt32, confFCnt: UInt16) -> UInt32 {
-        var b0: Block = (0, 0)
-        return withUnsafeMutableBytes(of: &b0) { b in
-            micBlock(b, confFCnt: confFCnt, txDR: 0, txCh: 0, direction: direction, devAddr: devAddr,
+        withMICInput(message) { input in
+            micBlock(input, confFCnt: confFCnt, txDR: 0, txCh: 0, direction: direction, devAddr: devAddr,
                      fCnt: fCnt, length: message.count)
-            return cmac.mic(UnsafeRawBufferPointer(b), message)
+            return cmac.mic(UnsafeRawBufferPointer(input))
         }
     }
 
@@ -49,13 +48,25 @@ enum FrameCrypto {
     @inline(__always)
     static func uplinkMIC11(fNwkSIntKey: CMACContext, sNwkSIntKey: CMACContext, message: UnsafeRawBufferPointer,
                             devAddr: UInt32, fCnt: UInt32, confFCnt: UInt16, txDR: UInt8, txCh: UInt8) -> UInt32 {
-        var block: Block = (0, 0)
-        return withUnsafeMutableBytes(of: &block) { b in
-            micBlock(b, confFCnt: 0, txDR: 0, txCh: 0, direction: .uplink, devAddr: devAddr, fCnt: fCnt, length: message.count)
-            let cmacF = fNwkSIntKey.mic(UnsafeRawBufferPointer(b), message)
-            micBlock(b, confFCnt: confFCnt, txDR: txDR, txCh: txCh, direction: .uplink, devAddr: devAddr, fCnt: fCnt, length: message.count)
-            let cmacS = sNwkSIntKey.mic(UnsafeRawBufferPointer(b), message)
+        withMICInput(message) { input in
+            micBlock(input, confFCnt: 0, txDR: 0, txCh: 0, direction: .uplink, devAddr: devAddr, fCnt: fCnt, length: message.count)
+            let cmacF = fNwkSIntKey.mic(UnsafeRawBufferPointer(input))
+            micBlock(input, confFCnt: confFCnt, txDR: txDR, txCh: txCh, direction: .uplink, devAddr: devAddr, fCnt: fCnt, length: message.count)
+            let cmacS = sNwkSIntKey.mic(UnsafeRawBufferPointer(input))
             return (cmacS & 0xFFFF_0000) | (cmacF >> 16)
+        }
+    }
+
+    /// Runs `body` with a stack buffer holding 16 free bytes (for B0/B1) followed by `message`, so
+    /// the CMAC sees one contiguous input: one `EVP_MAC_update` instead of two, and no heap use
+    /// (messages are at most 255 bytes).
+    @inline(__always)
+    static func withMICInput<R>(_ message: UnsafeRawBufferPointer, _ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+        withUnsafeTemporaryAllocation(byteCount: 16 + message.count, alignment: 16) { input in
+            if message.count > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: input[16...]).copyMemory(from: message)
+            }
+            return body(input)
         }
     }
 
