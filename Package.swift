@@ -75,6 +75,14 @@ let eventsTargets: [Target] = [
     .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - LoRaWAN tools: libFuzzer target over frame and MAC-command parsing (issue #2).
+// Built for fuzzing only by scripts/run-fuzz (`make fuzz`), which adds -sanitize=fuzzer,address
+// and -D LORIKEET_FUZZING; in a normal build it is a stub that says how to run it.
+
+let lorawanToolTargets: [Target] = [
+    .executableTarget(name: "FuzzFrames", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -104,6 +112,7 @@ let allTargets: [Target] =
     + payloadCodecTargets
     + rulesTargets
     + eventsTargets
+    + lorawanToolTargets
     + executableTargets
 
 let package = Package(
