@@ -37,6 +37,36 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Network server: packet-forwarder protocol, gateway bridge, registry, network server (issue #3)
+
+let networkServerTargets: [Target] = [
+    .target(name: "PacketForwarder", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "PacketForwarderTests", dependencies: ["PacketForwarder"], swiftSettings: swiftSettings),
+    .target(
+        name: "GatewayBridge",
+        dependencies: [
+            "PacketForwarder", "LoRaWAN",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "GatewayBridgeTests",
+        dependencies: [
+            "GatewayBridge", "PacketForwarder",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(name: "Registry", dependencies: ["SQLite", "LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegistryTests", dependencies: ["Registry"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -64,5 +94,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + networkServerTargets + executableTargets
 )

@@ -1,0 +1,6 @@
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Logging
+import Metrics
+enum GatewayBridgePlaceholder {}
