@@ -37,6 +37,14 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Regional parameters: channel plans from Regions/ (issue #2)
+
+let regionalParametersTargets: [Target] = [
+    .target(name: "RegionalParameters", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegionalParametersTests", dependencies: ["RegionalParameters", "LoRaWAN"],
+                swiftSettings: swiftSettings),
+]
+
 // MARK: - Network server: packet-forwarder protocol, gateway bridge, registry, network server (issue #3)
 
 let networkServerTargets: [Target] = [
@@ -95,5 +103,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + networkServerTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + regionalParametersTargets
+        + networkServerTargets + executableTargets
 )
