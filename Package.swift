@@ -73,7 +73,7 @@ let networkServerTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .target(name: "Registry", dependencies: ["SQLite", "LoRaWAN"], swiftSettings: swiftSettings),
-    .testTarget(name: "RegistryTests", dependencies: ["Registry"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
 // MARK: - The executable (argument parsing only)
