@@ -74,6 +74,23 @@ let networkServerTargets: [Target] = [
     ),
     .target(name: "Registry", dependencies: ["SQLite", "LoRaWAN"], swiftSettings: swiftSettings),
     .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoRaWAN"], swiftSettings: swiftSettings),
+    .target(
+        name: "NetworkServer",
+        dependencies: [
+            "LoRaWAN", "RegionalParameters", "Registry",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(name: "TestSupport", dependencies: ["LoRaWAN", "RegionalParameters"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "NetworkServerTests",
+        dependencies: ["NetworkServer", "TestSupport", "LoRaWAN", "RegionalParameters", "Registry",
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings
+    ),
 ]
 
 // MARK: - The executable (argument parsing only)

@@ -37,6 +37,8 @@ public struct DeviceSession: Codable, Sendable, Hashable {
     public var activatedAtMillis: Int64
     /// 1.1: RekeyInd received (until then the network keeps answering RekeyConf).
     public var rekeyConfirmed: Bool?
+    /// What the last LinkADRReq asked for; applied when the device accepts it.
+    public var adrTarget: ADRTarget?
 
     public init(devEUI: EUI64, devAddr: DevAddr, macVersion: MACVersion, keys: SessionKeys, rx1Delay: Int = 1,
                 rx1DROffset: Int = 0, rx2DataRate: Int = 0, rx2Frequency: UInt32 = 869_525_000, dataRate: Int = 0,
@@ -82,5 +84,16 @@ public struct PendingConfirmedDownlink: Codable, Sendable, Hashable {
 
     public init(queueItemID: Int64, fCnt: UInt32, attempts: Int = 1) {
         self.queueItemID = queueItemID; self.fCnt = fCnt; self.attempts = attempts
+    }
+}
+
+/// The data rate, power and repetition a LinkADRReq asked for.
+public struct ADRTarget: Codable, Sendable, Hashable {
+    public var dataRate: Int
+    public var txPowerIndex: Int
+    public var nbTrans: Int
+
+    public init(dataRate: Int, txPowerIndex: Int, nbTrans: Int) {
+        self.dataRate = dataRate; self.txPowerIndex = txPowerIndex; self.nbTrans = nbTrans
     }
 }
