@@ -85,6 +85,33 @@ let networkServerTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .target(name: "TestSupport", dependencies: ["LoRaWAN", "RegionalParameters"], swiftSettings: swiftSettings),
+    .target(
+        name: "HTTPAPI",
+        dependencies: [
+            "LoRaWAN", "Registry", "NetworkServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "ServerApp",
+        dependencies: [
+            "LoRaWAN", "RegionalParameters", "Registry", "NetworkServer", "GatewayBridge", "PacketForwarder", "HTTPAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ServerAppTests",
+        dependencies: ["ServerApp", "TestSupport", "PacketForwarder", "LoRaWAN", "Registry",
+                       .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "NetworkServerTests",
         dependencies: ["NetworkServer", "TestSupport", "LoRaWAN", "RegionalParameters", "Registry",
@@ -99,8 +126,9 @@ let executableTargets: [Target] = [
     .executableTarget(
         name: "lorikeet",
         dependencies: [
-            "LoRaWAN",
+            "LoRaWAN", "Registry", "ServerApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
     ),

@@ -10,4 +10,11 @@ public struct Application: Codable, Sendable, Hashable {
         self.name = name
         self.description = description
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? id
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+    }
 }

@@ -14,4 +14,12 @@ public struct Gateway: Codable, Sendable, Hashable {
         self.location = location
         self.lastSeenMillis = lastSeenMillis
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        gatewayEUI = try c.decode(EUI64.self, forKey: .gatewayEUI)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        location = try c.decodeIfPresent(GatewayLocation.self, forKey: .location)
+        lastSeenMillis = try c.decodeIfPresent(Int64.self, forKey: .lastSeenMillis)
+    }
 }
