@@ -120,6 +120,14 @@ let networkServerTargets: [Target] = [
     ),
 ]
 
+// MARK: - LoRaWAN tools: libFuzzer target over frame and MAC-command parsing (issue #2).
+// Built for fuzzing only by scripts/run-fuzz (`make fuzz`), which adds -sanitize=fuzzer,address
+// and -D LORIKEET_FUZZING; in a normal build it is a stub that says how to run it.
+
+let lorawanToolTargets: [Target] = [
+    .executableTarget(name: "FuzzFrames", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -149,5 +157,5 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: systemLibraries + sqliteTargets + foundationTargets + regionalParametersTargets
-        + networkServerTargets + executableTargets
+        + networkServerTargets + lorawanToolTargets + executableTargets
 )

@@ -9,6 +9,7 @@ struct Lorikeet: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             FrameCommand.self,
+            BenchCommand.self,
             ServeCommand.self, ApplicationCommand.self, DeviceProfileCommand.self, DeviceCommand.self, GatewayCommand.self,
         ]
     )

@@ -33,7 +33,7 @@ struct ApplicationCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List applications as JSON.")
         @OptionGroup var options: DataDirOption
-        func run() async throws { try printJSON(try await Management(dataDir: options.dataDir).registry.applications()) }
+        func run() async throws { try printRegistryJSON(try await Management(dataDir: options.dataDir).registry.applications()) }
     }
 }
 
@@ -67,7 +67,7 @@ struct DeviceProfileCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List device profiles as JSON.")
         @OptionGroup var options: DataDirOption
-        func run() async throws { try printJSON(try await Management(dataDir: options.dataDir).registry.deviceProfiles()) }
+        func run() async throws { try printRegistryJSON(try await Management(dataDir: options.dataDir).registry.deviceProfiles()) }
     }
 }
 
@@ -108,7 +108,7 @@ struct DeviceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices as JSON.")
         @OptionGroup var options: DataDirOption
         @Option var application: String?
-        func run() async throws { try printJSON(try await Management(dataDir: options.dataDir).registry.devices(applicationID: application)) }
+        func run() async throws { try printRegistryJSON(try await Management(dataDir: options.dataDir).registry.devices(applicationID: application)) }
     }
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Bulk import devices from a CSV or JSON file.")
@@ -155,11 +155,11 @@ struct GatewayCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List gateways as JSON.")
         @OptionGroup var options: DataDirOption
-        func run() async throws { try printJSON(try await Management(dataDir: options.dataDir).registry.gateways()) }
+        func run() async throws { try printRegistryJSON(try await Management(dataDir: options.dataDir).registry.gateways()) }
     }
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
+func printRegistryJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))

@@ -173,3 +173,13 @@ extension PHYPayload {
         return out
     }
 }
+
+extension PHYPayload {
+    /// Checks a data frame's MIC (see `dataMIC` for the parameters).
+    /// - Throws: `micMismatch` when it does not verify, or the errors of `dataMIC`.
+    public func verifyDataMIC(version: MACVersion, keys: SessionKeys, fCnt: UInt32, confFCnt: UInt32 = 0,
+                              txDR: UInt8 = 0, txCh: UInt8 = 0) throws(LoRaWANError) {
+        let expected = try dataMIC(version: version, keys: keys, fCnt: fCnt, confFCnt: confFCnt, txDR: txDR, txCh: txCh)
+        guard expected == mic else { throw .micMismatch }
+    }
+}

@@ -24,6 +24,8 @@ extension MACCommand {
         /// ADR_ACK_DELAY (1–32768 uplinks).
         public var adrAckDelay: Int { 1 << Int(delayExp & 0x0F) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -25,6 +25,8 @@ extension MACCommand {
         /// The earliest time to the next beacon in milliseconds (30 ms × delay).
         public var delayMs: Int { 30 * Int(delay) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

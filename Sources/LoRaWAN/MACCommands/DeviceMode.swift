@@ -26,6 +26,8 @@ extension MACCommand {
         /// The class, or `nil` for an RFU value.
         public var deviceClass: DeviceClass? { DeviceClass(rawValue: classValue) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 
@@ -43,6 +45,8 @@ extension MACCommand {
         /// The class, or `nil` for an RFU value.
         public var deviceClass: DeviceClass? { DeviceClass(rawValue: classValue) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -21,9 +21,34 @@ extension MACCommand {
             self.fraction256 = fraction256
         }
 
+        /// Builds the answer for a time measured from the GPS epoch, rounding the fraction down to
+        /// the 1/256 s step below it.
+        ///
+        /// - Throws: `LoRaWANError.invalidField` when the time is before the epoch or does not fit the
+        ///   32-bit seconds field (after 2116-02-07).
+        public init(timeSinceGPSEpoch time: Duration) throws(LoRaWANError) {
+            let (seconds, attoseconds) = time.components
+            guard seconds >= 0, attoseconds >= 0 else {
+                throw .invalidField(name: "DeviceTimeAns.timeSinceGPSEpoch", reason: "\(time) is before the GPS epoch")
+            }
+            guard seconds <= Int64(UInt32.max) else {
+                throw .invalidField(name: "DeviceTimeAns.timeSinceGPSEpoch", reason: "\(seconds) s does not fit the 32-bit seconds field")
+            }
+            gpsSeconds = UInt32(seconds)
+            // One 1/256 s step is 3_906_250_000_000_000 attoseconds; attoseconds < 10^18, so the quotient is < 256.
+            fraction256 = UInt8(attoseconds / 3_906_250_000_000_000)
+        }
+
         /// The time as seconds since the GPS epoch, fraction included.
         public var gpsTime: Double { Double(gpsSeconds) + Double(fraction256) / 256 }
 
+        /// The time since the GPS epoch as a `Duration` (exact: 1/256 s is 3 906 250 ns).
+        public var timeSinceGPSEpoch: Duration {
+            .seconds(Int64(gpsSeconds)) + .nanoseconds(Int64(fraction256) * 3_906_250)
+        }
+
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -23,6 +23,8 @@ extension MACCommand {
         /// The aggregated duty-cycle limit as a fraction of time (1 / 2^maxDCycle; 1 for 0, no limit).
         public var aggregatedDutyCycle: Double { 1 / Double(1 << Int(maxDCycle)) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -41,6 +41,8 @@ extension MACCommand {
 
         static let rfuMask: UInt16 = 0xC080
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -47,6 +47,8 @@ extension MACCommand {
             (0..<16).filter { chMask & (1 << UInt16($0)) != 0 }
         }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 
@@ -73,6 +75,8 @@ extension MACCommand {
         /// Whether every part of the request was accepted.
         public var allAccepted: Bool { powerACK && dataRateACK && channelMaskACK }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -106,8 +106,11 @@ public enum MACCommand: Hashable, Sendable, Encodable {
     /// Building one with a CID that *is* defined for the direction it will travel in gives bytes that
     /// parse back as that command instead.
     case unknown(cid: UInt8, payload: [UInt8])
-    /// A proprietary command (CID 0x80–0xFF, "reserved for proprietary network command extensions").
+    /// A proprietary command (CID 0x80–0xFF, reserved for proprietary network command extensions).
     /// Its length is unknown, so `payload` is every byte that followed it.
+    ///
+    /// `parseAll` only produces it for CIDs 0x80–0xFF; build it with such a CID, since a lower one
+    /// would parse back as a defined or unknown command.
     case proprietary(cid: UInt8, payload: [UInt8])
 }
 

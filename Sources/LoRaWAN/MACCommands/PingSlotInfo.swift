@@ -24,6 +24,8 @@ extension MACCommand {
         /// Seconds between ping slots (1–128).
         public var pingPeriodSeconds: Int { 1 << Int(periodicity & 0x07) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

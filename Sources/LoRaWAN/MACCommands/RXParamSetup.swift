@@ -33,6 +33,8 @@ extension MACCommand {
             self.rfu = rfu
         }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 
@@ -59,6 +61,8 @@ extension MACCommand {
         /// Whether every part of the request was accepted.
         public var allAccepted: Bool { rx1DROffsetACK && rx2DataRateACK && channelACK }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -22,6 +22,8 @@ extension MACCommand {
         /// The RX1 delay in seconds (1–15).
         public var rx1DelaySeconds: Int { max(1, Int(del)) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

@@ -26,6 +26,8 @@ extension MACCommand {
         /// The most uplinks between rejoin-requests (2^(maxCountN + 4)).
         public var maxCount: Int { 1 << (Int(maxCountN & 0x0F) + 4) }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 
@@ -43,6 +45,8 @@ extension MACCommand {
             self.rfu = rfu
         }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

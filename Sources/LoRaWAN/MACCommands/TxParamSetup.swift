@@ -37,6 +37,8 @@ extension MACCommand {
         /// The maximum EIRP in dBm.
         public var maxEIRPdBm: Int { Self.maxEIRPTable[Int(maxEIRP & 0x0F)] }
 
+        /// Encodes the payload's fields as a flat JSON object (without `cid` and `name`; encode the
+        /// enclosing ``MACCommand`` to get those too).
         public func encode(to encoder: any Encoder) throws { try encodeStandalone(to: encoder) }
     }
 }

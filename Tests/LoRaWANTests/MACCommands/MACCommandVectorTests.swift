@@ -150,7 +150,7 @@ func macVectors() throws -> [MACVector] {
     /// Every defined command of the spec table has at least one vector, in its own direction.
     @Test func everyCommandHasAVector() throws {
         let covered = Set(try macVectors().map { "\($0.command.name)/\($0.direction)" })
-        for entry in specTable {
+        for entry in macSpecTable {
             #expect(covered.contains("\(entry.name)/\(entry.direction)"), "no vector for \(entry)")
         }
     }
