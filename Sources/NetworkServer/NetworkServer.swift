@@ -34,6 +34,8 @@ public actor NetworkServer: Service {
     var lastGateway: [EUI64: EUI64] = [:]
     /// Uplinks processed (accepted + dropped), for tests and the benchmark.
     public private(set) var processedCount = 0
+    /// Data uplinks accepted, for the benchmark.
+    public private(set) var acceptedDataCount = 0
 
     struct InFlightDownlink: Sendable {
         var devEUI: EUI64?
@@ -119,7 +121,9 @@ public actor NetworkServer: Service {
         case .unconfirmedDataUp, .confirmedDataUp:
             guard let mac = phy.macPayload else { return drop(.unparsable) }
             var ctx = UplinkContext(frames: sorted, phy: phy, macPayload: mac, deduplicationID: dedupID, receivedAtMillis: nowMillis())
-            return await runDataPipeline(&ctx)
+            let outcome = await runDataPipeline(&ctx)
+            if case .accepted = outcome { acceptedDataCount += 1 }
+            return outcome
         default:
             return drop(.unsupportedMessageType)
         }

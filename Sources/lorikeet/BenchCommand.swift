@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (use a release build); each prints its figure, its baseline and the ratio.",
-        subcommands: [BenchLoRaWANCommand.self]
+        subcommands: [BenchLoRaWANCommand.self, BenchNSCommand.self]
     )
 }
 
