@@ -32,6 +32,11 @@ public actor NetworkServer: Service {
     var inFlight: [UInt32: InFlightDownlink] = [:]
     /// Class C devices' last gateway, for immediate downlinks.
     var lastGateway: [EUI64: EUI64] = [:]
+    /// Device, profile and event `deviceInfo` by DevEUI for the data path, kept for
+    /// `deviceCacheMillis` so an uplink does not re-read and re-decode them from the registry.
+    /// Joins always read the registry (keys may have changed).
+    var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64)] = [:]
+    static let deviceCacheMillis: Int64 = 5_000
     /// Uplinks processed (accepted + dropped), for tests and the benchmark.
     public private(set) var processedCount = 0
     /// Data uplinks accepted, for the benchmark.
@@ -153,6 +158,21 @@ public actor NetworkServer: Service {
         return DeviceInfo(applicationId: device.applicationID, applicationName: appName, deviceProfileId: profile.id,
                           deviceProfileName: profile.name, deviceName: device.name, devEui: device.devEUI.description,
                           deviceClassEnabled: profile.supportsClassC ? "CLASS_C" : "CLASS_A")
+    }
+
+    /// The device, its profile and its event `deviceInfo`, from the short-lived cache.
+    func deviceContext(_ devEUI: EUI64) async -> (device: Device, profile: DeviceProfile, info: DeviceInfo)? {
+        let now = nowMillis()
+        if let c = deviceCache[devEUI], c.expires > now { return (c.device, c.profile, c.info) }
+        guard let device = try? await registry.device(devEUI: devEUI),
+              let profile = try? await registry.deviceProfile(id: device.deviceProfileID) else {
+            deviceCache[devEUI] = nil
+            return nil
+        }
+        let info = await deviceInfo(device, profile)
+        if deviceCache.count > 200_000 { deviceCache = deviceCache.filter { $0.value.expires > now } }
+        deviceCache[devEUI] = (device, profile, info, now + Self.deviceCacheMillis)
+        return (device, profile, info)
     }
 
     func plan(for profile: DeviceProfile) -> ChannelPlan? {

@@ -321,3 +321,39 @@ struct DownlinkQueueTests {
         #expect(retry.phyPayload == d.phyPayload)
     }
 }
+
+@Suite("Network-initiated MAC commands")
+struct NetworkMACTests {
+    @Test("RXTimingSetupReq and RXParamSetupReq are sent, and the device's acceptance updates the session")
+    func rxSettings() async throws {
+        let h = try Harness()
+        var device = try await h.joinedDevice(EUI64(80))
+        try await h.server.enqueueMACCommand(devEUI: EUI64(80), .rxTimingSetupReq(try MACCommand.RXTimingSetupReq(del: 3)))
+        try await h.server.enqueueMACCommand(devEUI: EUI64(80), .rxParamSetupReq(try MACCommand.RXParamSetupReq(rx1DROffset: 1, rx2DataRate: 3, frequencyHz: 869_525_000)))
+        let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(), gateway: Harness.gateway)])
+        guard case let .accepted(d?) = outcome else { Issue.record("\(outcome)"); return }
+        let opened = try device.openDownlink(d.phyPayload)
+        #expect(opened.macCommands.map(\.cid) == [0x08, 0x05])
+        // RXTimingSetupAns (0x08) and RXParamSetupAns (0x05, all three ACK bits).
+        _ = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(fOpts: [0x08, 0x05, 0x07]), gateway: Harness.gateway)])
+        let s = try #require(try await h.registry.session(devEUI: EUI64(80)))
+        #expect(s.rx1Delay == 3)
+        #expect(s.rx1DROffset == 1)
+        #expect(s.rx2DataRate == 3)
+        #expect(s.pendingMACCommands.isEmpty)
+        // The next confirmed uplink is answered 3 s after it.
+        let next = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(confirmed: true), gateway: Harness.gateway, tmst: 0)])
+        guard case let .accepted(ack?) = next else { Issue.record("\(next)"); return }
+        #expect(ack.timing == .concentratorTimestamp(3_000_000))
+    }
+
+    @Test("a request the device never answers is abandoned after the attempt limit")
+    func abandoned() async throws {
+        let h = try Harness()
+        var device = try await h.joinedDevice(EUI64(81))
+        try await h.server.enqueueMACCommand(devEUI: EUI64(81), .devStatusReq)
+        for _ in 0..<5 { _ = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(), gateway: Harness.gateway)]) }
+        #expect(try await h.registry.session(devEUI: EUI64(81))?.pendingMACCommands.isEmpty == true)
+        #expect(h.sent.count == 1 + 3)  // join-accept + three tries
+    }
+}

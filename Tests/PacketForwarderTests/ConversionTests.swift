@@ -67,6 +67,8 @@ struct ConversionTests {
         ("Feb 30", RxPacket(time: "2024-02-30T00:00:00Z", tmst: 1, freq: 868.1, modu: "LORA", datr: .string("SF7BW125"), rssi: 0, data: "AA=="), "invalid_field"),
         ("bad codr", RxPacket(tmst: 1, freq: 868.1, modu: "LORA", datr: .string("SF7BW125"), codr: "9/9", rssi: 0, data: "AA=="), "invalid_field"),
         ("stat 7", RxPacket(tmst: 1, freq: 868.1, stat: 7, modu: "LORA", datr: .string("SF7BW125"), rssi: 0, data: "AA=="), "invalid_field"),
+        ("huge SNR", RxPacket(tmst: 1, freq: 868.1, modu: "LORA", datr: .string("SF7BW125"), rssi: 0, lsnr: 1e300, data: "AA=="), "invalid_field"),
+        ("huge bandwidth", RxPacket(tmst: 1, freq: 868.1, modu: "LORA", datr: .string("SF7BW1e300"), rssi: 0, data: "AA=="), "invalid_field"),
         ("empty data", RxPacket(tmst: 1, freq: 868.1, modu: "LORA", datr: .string("SF7BW125"), rssi: 0, data: ""), "invalid_field"),
         ("256 bytes", RxPacket(tmst: 1, freq: 868.1, modu: "LORA", datr: .string("SF7BW125"), rssi: 0, data: Base64.encode([UInt8](repeating: 1, count: 256))), "invalid_field"),
     ]

@@ -50,10 +50,7 @@ def lorikeet(*args, data_dir):
     return subprocess.run([BINARY, *args, "--data-dir", data_dir], cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
-@pytest.fixture
-def server():
-    data_dir = tempfile.mkdtemp(prefix="lorikeet-py-")
-    udp, http = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+def start_server(data_dir, udp, http):
     proc = subprocess.Popen([BINARY, "serve", "--data-dir", data_dir, "--udp-port", str(udp), "--http-port", str(http),
                              "--log-level", "warning"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + 30
@@ -68,7 +65,16 @@ def server():
     else:
         proc.kill()
         raise RuntimeError("server did not start")
-    yield {"proc": proc, "data_dir": data_dir, "udp": udp, "http": http}
+    return proc
+
+
+@pytest.fixture
+def server():
+    data_dir = tempfile.mkdtemp(prefix="lorikeet-py-")
+    udp, http = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    state = {"proc": start_server(data_dir, udp, http), "data_dir": data_dir, "udp": udp, "http": http}
+    yield state
+    proc = state["proc"]
     if proc.poll() is None:
         proc.kill()
         proc.wait()
@@ -153,6 +159,38 @@ def test_join_and_uplinks_over_udp(server):
         # Downlink MIC with the network session key (B0 direction 1).
         b0 = bytes([0x49, 0, 0, 0, 0, 1]) + dev_addr + struct.pack("<I", 0) + bytes([0, len(down) - 4])
         assert cmac(nwk_s_key, b0 + down[:-4])[:4] == down[-4:]
+
+        def confirmed_uplink(fcnt, token, tmst):
+            fhdr = dev_addr + bytes([0x00]) + struct.pack("<H", fcnt)
+            m = bytes([0x80]) + fhdr + bytes([1])
+            gw.sendto(push_data(token, m + data_mic(nwk_s_key, dev_addr, fcnt, m), tmst=tmst), addr)
+            assert recv(gw) == bytes([2]) + struct.pack(">H", token) + b"\x01"
+
+        def expect_ack(tmst):
+            txpk = json.loads(recv(gw)[4:])["txpk"]
+            assert txpk["tmst"] == tmst
+            assert base64.b64decode(txpk["data"])[5] & 0x20
+
+        def expect_silence():
+            with pytest.raises(socket.timeout):
+                recv(gw, timeout=1.0)
+
+        # FCnt 1 is answered; replaying it is refused (no answer at all).
+        confirmed_uplink(1, 0x0003, 30_000_000)
+        expect_ack(31_000_000)
+        confirmed_uplink(1, 0x0004, 40_000_000)
+        expect_silence()
+
+        # Restart in the middle: the counters continue and the replay is still refused.
+        server["proc"].send_signal(signal.SIGTERM)
+        assert server["proc"].wait(timeout=10) == 0
+        server["proc"] = start_server(server["data_dir"], server["udp"], server["http"])
+        gw.sendto(bytes([2, 0x00, 0x05, 0x02]) + GATEWAY, addr)  # the gateway's periodic PULL_DATA
+        assert recv(gw) == bytes([2, 0x00, 0x05, 0x04])
+        confirmed_uplink(1, 0x0006, 50_000_000)
+        expect_silence()
+        confirmed_uplink(2, 0x0007, 60_000_000)
+        expect_ack(61_000_000)
     finally:
         gw.close()
 

@@ -33,7 +33,7 @@ public struct ADRAlgorithm: Sendable {
         guard snrs.count >= historyLength, let required = Self.requiredSNR[spreadingFactor] else { return nil }
         let maxSNR = snrs.suffix(historyLength).max() ?? -100
         let margin = maxSNR - required - installationMargin
-        var steps = Int((margin / 3).rounded(.down))
+        var steps = clampedInt((margin / 3).rounded(.down))
         var dr = dataRate
         var power = txPowerIndex
         while steps > 0 && dr < maxDataRate { dr += 1; steps -= 1 }

@@ -8,7 +8,8 @@ extension NetworkServer {
     /// MAC answers or requests, or queued application data (FPending set when more is queued).
     func scheduleDownlink(_ ctx: inout UplinkContext) async -> DownlinkFrame? {
         guard var session = ctx.session, let device = ctx.device, let profile = ctx.profile, let plan = plan(for: profile) else { return nil }
-        let info = await deviceInfo(device, profile)
+        var info: DeviceInfo
+        if let cached = ctx.info { info = cached } else { info = await deviceInfo(device, profile) }
         let now = nowMillis()
 
         // Queue: drop expired items (reported), take the first.
@@ -19,6 +20,7 @@ extension NetworkServer {
             queue.removeFirst()
         }
         // Pending MAC requests not answered after too many tries are abandoned.
+        let pendingBefore = session.pendingMACCommands.count
         session.pendingMACCommands.removeAll { cmd in
             if cmd.attempts >= configuration.macCommandMaxAttempts {
                 logEvent("WARNING", "MAC_COMMAND", "MAC command 0x\(String(cmd.cid, radix: 16)) unanswered after \(cmd.attempts) downlinks; giving up", device: info)
@@ -30,6 +32,7 @@ extension NetworkServer {
         let needsAck = ctx.confirmed
         let adrAckReq = ctx.macPayload.fhdr.fCtrl.adrAckReq
         guard needsAck || !macBytes.isEmpty || !queue.isEmpty || adrAckReq else {
+            if session.pendingMACCommands.count != pendingBefore { try? await sessions.saveSession(session) }
             ctx.session = session
             return nil
         }

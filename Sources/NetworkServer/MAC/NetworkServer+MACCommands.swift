@@ -1,4 +1,4 @@
-import LoRaWAN
+public import LoRaWAN
 import Registry
 
 extension NetworkServer {
@@ -17,13 +17,17 @@ extension NetworkServer {
         guard var session = ctx.session else { return }
         for command in ctx.macCommands {
             if let closes = Self.answerClosesRequest[command.cid] {
+                // Apply what the device accepted from the request this answer closes.
+                let requests = session.pendingMACCommands.filter { $0.cid == closes }
+                    .flatMap { (try? MACCommand.parseAll($0.bytes, direction: .downlink)) ?? [] }
+                applyAnswer(command, to: requests, session: &session)
                 session.pendingMACCommands.removeAll { $0.cid == closes }
             }
             switch command {
             case .linkCheckReq:
                 let margin = (ctx.frames.map(\.rxInfo.snr).max() ?? 0) - Self.requiredSNR(ctx.best.txInfo.modulation)
                 let gwCnt = Set(ctx.frames.map(\.rxInfo.gatewayEUI)).count
-                ctx.macAnswers.append(.linkCheckAns(MACCommand.LinkCheckAns(marginDB: UInt8(clamping: Int(margin.rounded(.down))),
+                ctx.macAnswers.append(.linkCheckAns(MACCommand.LinkCheckAns(marginDB: UInt8(clamping: clampedInt(margin.rounded(.down))),
                                                                             gwCnt: UInt8(clamping: gwCnt))))
             case let .linkADRAns(ans):
                 if ans.allAccepted, let target = session.adrTarget {
@@ -59,4 +63,59 @@ extension NetworkServer {
         }
         ctx.session = session
     }
+}
+
+extension NetworkServer {
+    /// Updates the session with what a device accepted (RXParamSetup, RXTimingSetup, NewChannel);
+    /// a rejection is logged and the request dropped, never resent forever.
+    func applyAnswer(_ answer: MACCommand, to requests: [MACCommand], session: inout DeviceSession) {
+        for request in requests {
+            switch (answer, request) {
+            case let (.rxParamSetupAns(ans), .rxParamSetupReq(req)):
+                guard ans.allAccepted else { rejected("RXParamSetupReq", session); continue }
+                session.rx1DROffset = Int(req.rx1DROffset)
+                session.rx2DataRate = Int(req.rx2DataRate)
+                session.rx2Frequency = req.frequencyHz
+            case let (.rxTimingSetupAns, .rxTimingSetupReq(req)):
+                session.rx1Delay = req.rx1DelaySeconds
+            case let (.newChannelAns(ans), .newChannelReq(req)):
+                guard ans.dataRateRangeOK && ans.channelFrequencyOK else { rejected("NewChannelReq", session); continue }
+                let index = Int(req.chIndex)
+                if req.frequencyHz == 0 {
+                    session.enabledChannels.removeAll { $0 == index }
+                } else if !session.enabledChannels.contains(index) {
+                    session.enabledChannels.append(index)
+                    session.enabledChannels.sort()
+                }
+            case let (.dlChannelAns(ans), .dlChannelReq):
+                if !(ans.uplinkFrequencyExists && ans.channelFrequencyOK) { rejected("DlChannelReq", session) }
+            default:
+                break
+            }
+        }
+    }
+
+    private func rejected(_ name: String, _ session: DeviceSession) {
+        logEvent("WARNING", "MAC_COMMAND", "\(name) rejected by the device; not resent", device: nil,
+                 context: ["dev_eui": session.devEUI.description])
+    }
+
+    /// Queues a network-initiated MAC command (DevStatusReq, RXParamSetupReq, RXTimingSetupReq,
+    /// NewChannelReq, DlChannelReq, DutyCycleReq, TxParamSetupReq, …) for the device's next
+    /// downlink; its answer applies it (see `applyAnswer`).
+    /// - Throws: `NetworkServerError.noSession` when the device has not joined.
+    public func enqueueMACCommand(devEUI: EUI64, _ command: MACCommand) async throws {
+        guard var session = try await sessions.session(devEUI: devEUI) else { throw NetworkServerError.noSession(devEUI) }
+        session.pendingMACCommands.removeAll { $0.cid == command.cid }
+        session.pendingMACCommands.append(PendingMACCommand(cid: command.cid, bytes: MACCommand.encodeAll([command])))
+        try await sessions.saveSession(session)
+    }
+}
+
+/// `Int(d)` that saturates instead of trapping (SNRs come from gateways).
+func clampedInt(_ d: Double) -> Int {
+    guard d.isFinite else { return 0 }
+    if d >= 1e9 { return 1_000_000_000 }
+    if d <= -1e9 { return -1_000_000_000 }
+    return Int(d)
 }

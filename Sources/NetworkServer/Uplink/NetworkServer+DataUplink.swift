@@ -36,8 +36,8 @@ extension NetworkServer {
                 if isReplay, let last = session.fCntUp, candidate > last { continue }
                 // 1.1 uplink MIC covers TxDr and TxCh.
                 var txDR: UInt8 = 0, txCh: UInt8 = 0
-                if session.macVersion == .lorawan1_1, let device = try? await registry.device(devEUI: session.devEUI),
-                   let profile = try? await registry.deviceProfile(id: device.deviceProfileID), let plan = plan(for: profile) {
+                if session.macVersion == .lorawan1_1, let profile = await deviceContext(session.devEUI)?.profile,
+                   let plan = plan(for: profile) {
                     txDR = UInt8(clamping: (try? plan.dataRateIndex(for: ctx.best.txInfo.modulation, direction: .uplink)) ?? 0)
                     txCh = UInt8(clamping: plan.uplinkChannelIndex(frequency: frequency) ?? 0)
                 }
@@ -53,22 +53,21 @@ extension NetworkServer {
             if ctx.session != nil { break }
         }
         guard let session = ctx.session else {
-            if let replayed, let device = try? await registry.device(devEUI: replayed.devEUI),
-               let profile = try? await registry.deviceProfile(id: device.deviceProfileID) {
+            if let replayed, let known = await deviceContext(replayed.devEUI) {
                 logEvent("ERROR", "UPLINK_F_CNT_RETRANSMISSION", "frame counter \(fhdr.fCnt) replayed (last \(replayed.fCntUp ?? 0))",
-                         device: await deviceInfo(device, profile), context: ["f_cnt": "\(fhdr.fCnt)"])
+                         device: known.info, context: ["f_cnt": "\(fhdr.fCnt)"])
                 return drop(.fCntReplay)
             }
             logEvent("ERROR", "UPLINK_MIC", "no session for DevAddr \(fhdr.devAddr) verifies the MIC", device: nil,
                      context: ["dev_addr": fhdr.devAddr.description])
             return drop(.micMismatch)
         }
-        guard let device = try? await registry.device(devEUI: session.devEUI),
-              let profile = try? await registry.deviceProfile(id: device.deviceProfileID) else { return drop(.unknownDevice) }
+        guard let (device, profile, info) = await deviceContext(session.devEUI) else { return drop(.unknownDevice) }
         guard !device.disabled else { return drop(.deviceDisabled) }
         guard let plan = plan(for: profile) else { return drop(.unknownRegion) }
         ctx.device = device
         ctx.profile = profile
+        ctx.info = info
         ctx.dataRate = (try? plan.dataRateIndex(for: ctx.best.txInfo.modulation, direction: .uplink)) ?? session.dataRate
         return nil
     }
@@ -151,7 +150,8 @@ extension NetworkServer {
                                                   gatewayCount: Set(ctx.frames.map(\.rxInfo.gatewayEUI)).count,
                                                   txPowerIndex: session.txPowerIndex))
         if session.uplinkHistory.count > 20 { session.uplinkHistory.removeFirst(session.uplinkHistory.count - 20) }
-        let info = await deviceInfo(device, profile)
+        var info: DeviceInfo
+        if let cached = ctx.info { info = cached } else { info = await deviceInfo(device, profile) }
         // A confirmed downlink is acknowledged by the ACK bit of the next uplink.
         if let pending = session.pendingConfirmedDownlink {
             let acked = ctx.macPayload.fhdr.fCtrl.ack

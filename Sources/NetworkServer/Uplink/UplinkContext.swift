@@ -16,6 +16,8 @@ public struct UplinkContext: Sendable {
     public var session: DeviceSession?
     public var device: Device?
     public var profile: DeviceProfile?
+    /// The event `deviceInfo` of the resolved device.
+    public var info: DeviceInfo?
     /// The full 32-bit FCnt the MIC verified with.
     public var fCnt: UInt32 = 0
     /// The uplink data rate index in the plan.

@@ -44,7 +44,7 @@ extension RxPacket {
             for (i, sig) in rsig.enumerated() {
                 guard let rssi = sig.rssic ?? rssi else { throw .missingField("rxpk.rsig[\(i)].rssic") }
                 let snr = sig.lsnr ?? lsnr ?? 0
-                guard snr.isFinite else { throw .invalidField(name: "rxpk.rsig[\(i)].lsnr", reason: "not finite") }
+                guard snr.isFinite, (-100...100).contains(snr) else { throw .invalidField(name: "rxpk.rsig[\(i)].lsnr", reason: "\(snr) dB is not a plausible SNR") }
                 frames.append(UplinkFrame(phyPayload: payload, txInfo: txInfo,
                                           rxInfo: rxInfo(rssi: rssi, snr: snr, channel: sig.chan ?? chan ?? 0, antenna: sig.ant)))
             }
@@ -52,6 +52,7 @@ extension RxPacket {
         }
         guard let rssi else { throw .missingField("rxpk.rssi") }
         let snr = lsnr ?? 0
+        guard snr.isFinite, (-100...100).contains(snr) else { throw .invalidField(name: "rxpk.lsnr", reason: "\(snr) dB is not a plausible SNR") }
         return [UplinkFrame(phyPayload: payload, txInfo: txInfo, rxInfo: rxInfo(rssi: rssi, snr: snr, channel: chan ?? 0, antenna: 0))]
     }
 

@@ -24,7 +24,7 @@ public enum DataRateField: Sendable, Hashable, Codable {
               let bwAt = u.firstIndex(of: UInt8(ascii: "B")), bwAt + 2 < u.count, u[bwAt + 1] == UInt8(ascii: "W"),
               let sf = Int(String(decoding: u[2..<bwAt], as: UTF8.self)),
               let bwText = Optional(String(decoding: u[(bwAt + 2)...], as: UTF8.self)),
-              let bwKHz = Double(bwText), bwKHz.isFinite
+              let bwKHz = Double(bwText), bwKHz.isFinite, bwKHz > 0, bwKHz < 10_000
         else { throw .invalidField(name: "datr", reason: "\"\(text.prefix(20))\" is not SF<n>BW<kHz>") }
         guard (5...12).contains(sf) else { throw .invalidField(name: "datr", reason: "spreading factor \(sf) outside 5…12") }
         let bw = Int((bwKHz * 1000).rounded())
