@@ -16,6 +16,8 @@ final class Harness: @unchecked Sendable {
     static let appKey = try! AES128Key(hex: "000102030405060708090A0B0C0D0E0F")
     static let nwkKey = try! AES128Key(hex: "F0E0D0C0B0A090807060504030201000")
 
+    let clock = ManualClock()
+
     init(path: String = ":memory:", dedupMillis: Int = 200) throws {
         registry = try SQLiteRegistry(path: path)
         let recorder = SentRecorder()
@@ -23,7 +25,7 @@ final class Harness: @unchecked Sendable {
         var config = NetworkServerConfiguration()
         config.deduplicationWindowMillis = dedupMillis
         server = NetworkServer(configuration: config, regions: try RegionFiles.catalog(), registry: registry, sessions: registry,
-                               logger: Logger(label: "ns-test")) { frame in
+                               logger: Logger(label: "ns-test"), clock: clock) { frame in
             recorder.record(frame)
         }
     }

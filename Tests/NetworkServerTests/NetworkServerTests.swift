@@ -171,13 +171,17 @@ struct DataUplinkTests {
 
     @Test("two gateways hearing the same frame: one uplink with both gateways' metadata, answered via the best")
     func deduplication() async throws {
-        let h = try Harness(dedupMillis: 30)
+        let h = try Harness(dedupMillis: 200)
         var device = try await h.joinedDevice(EUI64(40))
         var events = h.server.events.makeAsyncIterator()
         _ = await events.next()
         let bytes = try device.dataUplink(payload: [7], confirmed: true)
         await h.server.receive(SimulatedDevice.frame(bytes, gateway: Harness.gateway, rssi: -100, snr: -2))
+        while h.clock.sleeperCount == 0 { await Task.yield() }  // the window's timer is armed
+        h.clock.advance(by: .milliseconds(150))  // still inside the window
         await h.server.receive(SimulatedDevice.frame(bytes, gateway: Harness.gateway2, rssi: -70, snr: 9))
+        #expect(await h.server.processedCount == 1)  // only the join so far
+        h.clock.advance(by: .milliseconds(50))   // the window closes
         guard case let .up(up)? = await events.next() else { Issue.record("no up"); return }
         #expect(Set(up.rxInfo.map(\.gatewayId)) == [Harness.gateway.description, Harness.gateway2.description])
         #expect(up.rxInfo.first?.gatewayId == Harness.gateway2.description)
