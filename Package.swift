@@ -135,7 +135,7 @@ let executableTargets: [Target] = [
     .executableTarget(
         name: "lorikeet",
         dependencies: [
-            "LoRaWAN", "Registry", "ServerApp",
+            "LoRaWAN", "RegionalParameters", "Registry", "ServerApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],

@@ -25,6 +25,7 @@ public enum RegionalParametersError: Error, Equatable, Sendable, CustomStringCon
     /// The request's arguments are inconsistent (e.g. an empty enabled-channel set).
     case invalidArgument(String)
 
+    /// One English line naming what is wrong (and, for files, the file and JSON path).
     public var description: String {
         switch self {
         case let .invalidJSON(file, reason):

@@ -11,6 +11,7 @@ struct Lorikeet: AsyncParsableCommand {
             FrameCommand.self,
             BenchCommand.self,
             ServeCommand.self, ApplicationCommand.self, DeviceProfileCommand.self, DeviceCommand.self, GatewayCommand.self,
+            RegionsCommand.self,
         ]
     )
 }

@@ -7,7 +7,7 @@ extension ChannelPlan {
     /// ```
     /// | Freq Ch N (3) | Freq Ch N+1 (3) | … | Freq Ch N+4 (3) | CFListType = 0 (1) |
     /// ```
-    /// Example (EU868): 867.1 MHz → 8671000 = 0x844E18 → `18 4E 84`.
+    /// Example (EU868): 867.1 MHz → 8671000 = 0x844F18 → `18 4F 84`.
     /// - Throws: ``RegionalParametersError/unsupported(_:)`` on fixed plans;
     ///   ``RegionalParametersError/invalidFrequency(_:reason:)`` for a frequency outside the band or not
     ///   a multiple of 100 Hz; ``RegionalParametersError/invalidArgument(_:)`` for more than five.
@@ -48,11 +48,31 @@ extension ChannelPlan {
         return bytes
     }
 
-    /// 16-bit masks, one per block of 16 uplink channels; bit i of mask k = channel 16k + i.
+    /// The CFList this network sends in a join-accept: for dynamic plans a type 0 list of the first
+    /// five ``extraChannels`` (nil when the plan adds none); for fixed plans a type 1 mask of
+    /// ``enabledUplinkChannels``.
+    /// - Throws: the errors of ``cfList(frequencies:)`` and ``cfList(enabledChannels:)``.
+    public func joinAcceptCFList() throws(RegionalParametersError) -> [UInt8]? {
+        switch cfListType {
+        case .frequencies:
+            guard !extraChannels.isEmpty else { return nil }
+            return try cfList(frequencies: extraChannels.prefix(5).map(\.frequency))
+        case .channelMask:
+            return try cfList(enabledChannels: enabledUplinkChannels)
+        }
+    }
+
+    /// The number of channel indices a LinkADRReq can address: 16 in dynamic plans (the default
+    /// channels plus those added by CFList or NewChannelReq), every uplink channel in fixed plans.
+    var addressableChannelCount: Int {
+        channelMaskScheme == .dynamic16 ? 16 : uplinkChannels.count
+    }
+
+    /// 16-bit masks, one per block of 16 channels; bit i of mask k = channel 16k + i.
     func channelMasks(_ enabledChannels: Set<Int>) throws(RegionalParametersError) -> [UInt16] {
-        var masks = [UInt16](repeating: 0, count: (uplinkChannels.count + 15) / 16)
+        var masks = [UInt16](repeating: 0, count: (addressableChannelCount + 15) / 16)
         for channel in enabledChannels {
-            guard uplinkChannels.indices.contains(channel) else { throw .unknownChannel(channel) }
+            guard (0..<addressableChannelCount).contains(channel) else { throw .unknownChannel(channel) }
             masks[channel / 16] |= UInt16(1) << UInt16(channel % 16)
         }
         return masks

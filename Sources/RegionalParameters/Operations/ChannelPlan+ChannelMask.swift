@@ -1,18 +1,3 @@
-/// One (ChMask, ChMaskCntl) pair of a LinkADRReq (LoRaWAN L2 1.0.4 §5.3; RP002-1.0.4 per-region
-/// "LinkAdrReq command" sections). A device applies a block of consecutive LinkADRReq commands in order.
-public struct ChannelMaskBlock: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public let chMask: UInt16
-    public let chMaskCntl: UInt8
-    public init(chMask: UInt16, chMaskCntl: UInt8) {
-        self.chMask = chMask
-        self.chMaskCntl = chMaskCntl
-    }
-    public var description: String {
-        let hex = String(chMask, radix: 16, uppercase: true)
-        return "(ChMask 0x\(String(repeating: "0", count: 4 - hex.count))\(hex), ChMaskCntl \(chMaskCntl))"
-    }
-}
-
 extension ChannelPlan {
     /// The shortest sequence of (ChMask, ChMaskCntl) blocks that leaves exactly `enabledChannels`
     /// enabled on the device, whatever it had enabled before.
@@ -76,14 +61,23 @@ extension ChannelPlan {
         }
     }
 
+    /// The LinkADRReq blocks that leave exactly this network's ``enabledUplinkChannels`` enabled.
+    public func channelMaskBlocksForEnabledChannels(allowSubBandMask: Bool = false) throws(RegionalParametersError) -> [ChannelMaskBlock] {
+        try channelMaskBlocks(enabledChannels: enabledUplinkChannels, allowSubBandMask: allowSubBandMask)
+    }
+
     /// The channels a device has enabled after applying `blocks` in order to `enabledChannels`, as the
     /// device would (the inverse of ``channelMaskBlocks(enabledChannels:allowSubBandMask:)``). The
     /// network server uses it to track device state; tests use it to check generated blocks.
+    ///
+    /// `definedChannels` matters only for ChMaskCntl 6 in dynamic plans ("all currently defined
+    /// channels on"): the channels the device has defined (default channels plus CFList/NewChannelReq
+    /// ones). When nil, the plan's default channels plus the currently enabled ones are assumed.
     /// - Throws: ``RegionalParametersError/invalidArgument(_:)`` for a ChMaskCntl value that is RFU
     ///   in this region, or a mask that enables a channel the plan does not have.
-    public func applyChannelMaskBlocks(_ blocks: [ChannelMaskBlock], to enabledChannels: Set<Int>) throws(RegionalParametersError) -> Set<Int> {
+    public func applyChannelMaskBlocks(_ blocks: [ChannelMaskBlock], to enabledChannels: Set<Int>, definedChannels: Set<Int>? = nil) throws(RegionalParametersError) -> Set<Int> {
         var state = enabledChannels
-        let count = uplinkChannels.count
+        let count = addressableChannelCount
         func set(block: Int, mask: UInt16, width: Int = 16) throws(RegionalParametersError) {
             for bit in 0..<16 {
                 let channel = block * 16 + bit
@@ -100,7 +94,7 @@ extension ChannelPlan {
             case (.dynamic16, 0):
                 try set(block: 0, mask: block.chMask)
             case (.dynamic16, 6):
-                state = Set(0..<count)
+                state = definedChannels ?? state.union(0..<uplinkChannels.count)
             case (.fixed64, 0...3), (.fixed64Plus8, 0...3):
                 try set(block: Int(block.chMaskCntl), mask: block.chMask)
             case (.fixed64, 6):

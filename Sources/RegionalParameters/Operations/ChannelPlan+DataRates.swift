@@ -59,7 +59,7 @@ extension ChannelPlan {
     /// uplink data rate, DownlinkDwellTime for a downlink one); regions without dwell-time tables ignore
     /// it. `repeaterCompatible` selects the repeater-compatible table where the plan has one, else the
     /// plain table is used. Returns nil when the table marks the data rate "not defined" (e.g. AU915
-    /// DR0 with dwell time on: RP002-1.0.4 §2.6.6).
+    /// DR0 with dwell time on: RP002-1.0.4 §2.8.6).
     /// - Throws: ``RegionalParametersError/unknownDataRate(_:)`` when the plan has no such data rate.
     public func maxPayloadSize(dataRate index: Int, dwellTime: Bool = false, repeaterCompatible: Bool = false) throws(RegionalParametersError) -> MaxPayloadSize? {
         guard dataRate(index) != nil else { throw .unknownDataRate(index) }

@@ -1,12 +1,14 @@
 extension ChannelPlan {
-    /// The uplink channel index of `frequency`, or nil when no uplink channel has that frequency.
+    /// The uplink channel index of `frequency` among ``uplinkChannels`` followed by ``extraChannels``,
+    /// or nil when no such channel has that frequency.
     public func uplinkChannelIndex(frequency: Int) -> Int? {
-        uplinkChannels.firstIndex { $0.frequency == frequency }
+        if let index = uplinkChannels.firstIndex(where: { $0.frequency == frequency }) { return index }
+        return extraChannels.firstIndex { $0.frequency == frequency }.map { $0 + uplinkChannels.count }
     }
 
     /// The downlink channel used in RX1 for an uplink on channel `uplinkChannel` (fixed plans).
     ///
-    /// US915/AU915 (RP002-1.0.4 §2.5.7, §2.6.7): downlink channel = uplink channel mod 8, e.g. uplink
+    /// US915/AU915 (RP002-1.0.4 §2.5.7, §2.8.7): downlink channel = uplink channel mod 8, e.g. uplink
     /// channel 65 → downlink channel 1 (923.9 MHz). CN470 20 MHz plan A: the same channel number.
     /// - Throws: ``RegionalParametersError/unsupported(_:)`` for dynamic plans,
     ///   ``RegionalParametersError/unknownChannel(_:)`` for a channel outside the plan.
@@ -50,6 +52,19 @@ extension ChannelPlan {
             let downlink = try downlinkChannel(forUplinkChannel: channel)
             return RXWindow(frequency: downlinkChannels[downlink].frequency, dataRate: dataRate)
         }
+    }
+
+    /// The join channel index of `frequency`, or nil when it is not a join channel.
+    public func joinChannelIndex(frequency: Int) -> Int? {
+        joinChannels.firstIndex { $0.frequency == frequency }
+    }
+
+    /// RX2 frequency and data rate for a device. Devices that joined by OTAA on join channel
+    /// `joinChannelIndex` use that channel's RX2 frequency where the region defines one (CN470 20 MHz
+    /// plan A: 485.3 + 1.6·j MHz, RP002-1.0.4 §2.9.7); everyone else uses the default ``rx2``.
+    public func rx2(joinChannelIndex: Int?) -> RXWindow {
+        guard let joinChannelIndex, rx2FrequenciesByJoinChannel.indices.contains(joinChannelIndex) else { return rx2 }
+        return RXWindow(frequency: rx2FrequenciesByJoinChannel[joinChannelIndex], dataRate: rx2.dataRate)
     }
 
     /// Class B beacon frequency for the beacon sent at `beaconTime` (seconds since the GPS epoch).

@@ -1,4 +1,4 @@
-public import LoRaWAN
+import LoRaWAN
 
 extension ChannelPlan {
     /// The lowest and highest frequency any plan may name (Hz): a guard against unit mistakes such as
@@ -31,7 +31,7 @@ extension ChannelPlan {
         try root.rejectUnknownKeys([
             "id", "name", "specification", "kind", "frequencyRange", "dataRates", "uplinkChannels",
             "joinChannels", "downlinkChannels", "rx1", "rx2", "maxPayloadSizes", "txPower", "cfListType",
-            "channelMaskScheme", "timing", "dwellTime", "classB", "notes",
+            "channelMaskScheme", "timing", "dwellTime", "classB", "notes", "extraChannels", "enabledUplinkChannels",
         ])
         id = try root.required("id").string()
         guard !id.isEmpty else { throw try root.required("id").error("expected a non-empty string") }
@@ -193,9 +193,17 @@ extension ChannelPlan {
 
         // RX2.
         let rx2Field = try root.required("rx2")
-        try rx2Field.rejectUnknownKeys(["frequency", "dataRate"])
+        try rx2Field.rejectUnknownKeys(["frequency", "dataRate", "joinChannelFrequencies"])
         rx2 = RXWindow(frequency: try checkFrequency(try rx2Field.required("frequency")),
                        dataRate: try checkDataRate(try rx2Field.required("dataRate"), downlink: true))
+        if let byJoinField = try rx2Field.optional("joinChannelFrequencies") {
+            let entries = try byJoinField.array(minimumCount: joinChannels.count, maximumCount: joinChannels.count)
+            var frequencies: [Int] = []
+            for entry in entries { frequencies.append(try checkFrequency(entry)) }
+            rx2FrequenciesByJoinChannel = frequencies
+        } else {
+            rx2FrequenciesByJoinChannel = []
+        }
 
         // Maximum payload sizes.
         var tables: [MaxPayloadSizeTable] = []
@@ -276,6 +284,31 @@ extension ChannelPlan {
         pingSlot = try parseClassB(try classBField.required("pingSlot"))
 
         _ = try root.optional("notes")?.string()
+
+        // Network choices: extra channels (dynamic plans) and the enabled channel set.
+        if let extraField = try root.optional("extraChannels") {
+            guard kind == .dynamic else { throw extraField.error("only dynamic plans add channels; fixed plans use enabledUplinkChannels") }
+            let extra = try parseChannels(extraField, uplink: true)
+            guard uplinkChannels.count + extra.count <= 16 else {
+                throw extraField.error("default and extra channels together exceed 16 (\(uplinkChannels.count) + \(extra.count))")
+            }
+            let all = uplinkChannels.map(\.frequency) + extra.map(\.frequency)
+            guard Set(all).count == all.count else { throw extraField.error("an extra channel repeats a channel frequency") }
+            extraChannels = extra
+        } else {
+            extraChannels = []
+        }
+        let channelCount = uplinkChannels.count + extraChannels.count
+        if let enabledField = try root.optional("enabledUplinkChannels") {
+            var enabled = Set<Int>()
+            for entry in try enabledField.array(minimumCount: 1, maximumCount: 96) {
+                let channel = try entry.int(in: 0...(channelCount - 1), what: "a channel index")
+                guard enabled.insert(channel).inserted else { throw entry.error("channel \(channel) is listed twice") }
+            }
+            enabledUplinkChannels = enabled
+        } else {
+            enabledUplinkChannels = Set(0..<channelCount)
+        }
     }
 
     static func parseDataRate(_ field: JSONField) throws(RegionalParametersError) -> DataRate {

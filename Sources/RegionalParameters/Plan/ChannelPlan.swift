@@ -1,5 +1,3 @@
-public import LoRaWAN
-
 /// One regional channel plan (EU868, US915, …) as loaded from a `Regions/` JSON file.
 ///
 /// A plan is a value: it holds the tables of the LoRaWAN Regional Parameters specification
@@ -48,9 +46,13 @@ public struct ChannelPlan: Sendable, Equatable {
     /// A class B beacon or ping-slot channel: a fixed frequency, or `count` frequencies
     /// `frequency + k·step` that the beacon/ping slot hops over (US915, AU915, CN470).
     public struct ClassBChannel: Sendable, Equatable {
+        /// The (first) frequency, Hz.
         public let frequency: Int
+        /// Distance between hopping frequencies, Hz (0 when fixed).
         public let step: Int
+        /// Number of hopping frequencies (1 when fixed).
         public let count: Int
+        /// Data rate of the beacon or ping slot.
         public let dataRate: Int
         /// True when the channel hops (count > 1).
         public var hops: Bool { count > 1 }
@@ -62,6 +64,7 @@ public struct ChannelPlan: Sendable, Equatable {
         public let m: Int
         /// Maximum application payload N in bytes when FOpts is empty (M − 8).
         public let n: Int
+        /// Sizes M and N in bytes.
         public init(m: Int, n: Int) {
             self.m = m
             self.n = n
@@ -70,7 +73,9 @@ public struct ChannelPlan: Sendable, Equatable {
 
     /// One maximum-payload table, selected by dwell time and repeater compatibility.
     public struct MaxPayloadSizeTable: Sendable, Equatable {
+        /// True for the 400 ms dwell-time table.
         public let dwellTime: Bool
+        /// True for the repeater-compatible table.
         public let repeaterCompatible: Bool
         /// Data-rate index → size. A data rate absent here is "not defined" in that table.
         public let sizes: [Int: MaxPayloadSize]
@@ -78,8 +83,11 @@ public struct ChannelPlan: Sendable, Equatable {
 
     /// Frequency and data rate of a receive window.
     public struct RXWindow: Sendable, Equatable, Hashable {
+        /// Frequency, Hz.
         public let frequency: Int
+        /// Data-rate index.
         public let dataRate: Int
+        /// A receive window on `frequency` Hz at data rate `dataRate`.
         public init(frequency: Int, dataRate: Int) {
             self.frequency = frequency
             self.dataRate = dataRate
@@ -92,6 +100,7 @@ public struct ChannelPlan: Sendable, Equatable {
     public let name: String
     /// The specification revision the tables come from (e.g. "RP002-1.0.4").
     public let specification: String
+    /// Dynamic or fixed channel plan.
     public let kind: Kind
     /// Lowest and highest channel centre frequency allowed in the band, Hz.
     public let frequencyRange: ClosedRange<Int>
@@ -104,6 +113,7 @@ public struct ChannelPlan: Sendable, Equatable {
     public let joinChannels: [Channel]
     /// Downlink channels by index (fixed plans only; empty for dynamic plans).
     public let downlinkChannels: [Channel]
+    /// How the RX1 frequency follows from the uplink.
     public let rx1ChannelRule: RX1ChannelRule
     /// RX1 data rate by uplink data rate, indexed by RX1DROffset (downlink dwell time off).
     public let rx1DataRates: [Int: [Int]]
@@ -112,45 +122,44 @@ public struct ChannelPlan: Sendable, Equatable {
     public let rx1DataRatesDownlinkDwellTime: [Int: [Int]]?
     /// Default RX2 frequency and data rate.
     public let rx2: RXWindow
+    /// RX2 frequency per join channel for devices that joined by OTAA, when the region defines one
+    /// (CN470 20 MHz plans); empty otherwise. Index = join channel index in ``joinChannels``.
+    public let rx2FrequenciesByJoinChannel: [Int]
+    /// The maximum-payload tables; use ``maxPayloadSize(dataRate:dwellTime:repeaterCompatible:)``.
     public let maxPayloadSizeTables: [MaxPayloadSizeTable]
     /// Default maximum EIRP of an end-device, dBm.
     public let maxEIRP: Double
     /// TXPower index → offset from max EIRP in dB (0, −2, −4, …).
     public let txPowerOffsets: [Double]
+    /// The CFList type this region's join-accepts carry.
     public let cfListType: CFListType
+    /// How LinkADRReq ChMaskCntl is interpreted in this region.
     public let channelMaskScheme: ChannelMaskScheme
     /// RECEIVE_DELAY1 / RECEIVE_DELAY2 / JOIN_ACCEPT_DELAY1 / JOIN_ACCEPT_DELAY2, milliseconds.
     public let receiveDelay1: Int
+    /// RECEIVE_DELAY2, ms (RECEIVE_DELAY1 + 1000).
     public let receiveDelay2: Int
+    /// JOIN_ACCEPT_DELAY1, ms.
     public let joinAcceptDelay1: Int
+    /// JOIN_ACCEPT_DELAY2, ms (JOIN_ACCEPT_DELAY1 + 1000).
     public let joinAcceptDelay2: Int
-    /// The dwell-time settings an end-device assumes until a TxParamSetupReq changes them.
+    /// The UplinkDwellTime an end-device assumes until a TxParamSetupReq changes it.
     public let defaultUplinkDwellTime: Bool
+    /// The DownlinkDwellTime an end-device assumes until a TxParamSetupReq changes it.
     public let defaultDownlinkDwellTime: Bool
+    /// Class B beacon channel.
     public let beacon: ClassBChannel
+    /// Class B default ping-slot channel.
     public let pingSlot: ClassBChannel
-}
 
-/// One data rate of a plan: its index and its modulation.
-public struct DataRate: Sendable, Equatable {
-    /// DR index (0–15).
-    public let index: Int
-    /// The radio modulation; LoRa data rates carry code rate "4/5". LR-FHSS carries the spec's coding
-    /// rate ("1/3" or "2/3") and occupied channel width.
-    public let modulation: Modulation
-    /// Whether end-devices may transmit with it / the network may send with it.
-    public let uplink: Bool
-    public let downlink: Bool
-}
+    // Network choices (not from the specification): what this network adds or enables.
 
-/// One channel: centre frequency (Hz) and the data-rate range allowed on it.
-public struct Channel: Sendable, Equatable, Hashable {
-    public let frequency: Int
-    public let minDataRate: Int
-    public let maxDataRate: Int
-    public init(frequency: Int, minDataRate: Int, maxDataRate: Int) {
-        self.frequency = frequency
-        self.minDataRate = minDataRate
-        self.maxDataRate = maxDataRate
-    }
+    /// Channels the network adds to a dynamic plan through the join-accept CFList (channel indices
+    /// `uplinkChannels.count…`; at most 5 can be sent in a CFList, 16 channels in all). Empty for
+    /// fixed plans and for plans that add none.
+    public let extraChannels: [Channel]
+    /// The uplink channel indices the network wants enabled (a US915 gateway with 8+1 channels uses
+    /// sub-band 2: 8–15 and 65). Defaults to every channel of the plan (default + extra channels for
+    /// dynamic plans).
+    public let enabledUplinkChannels: Set<Int>
 }
