@@ -188,6 +188,10 @@ struct DataUplinkTests {
         // A late copy is a duplicate, not a second uplink.
         await h.server.receive(SimulatedDevice.frame(bytes, gateway: Harness.gateway, rssi: -100, snr: -2))
         #expect(await h.server.processedCount == 2)
+        // The ACK is sent after the up event; wait for it (bounded) before looking.
+        var spins = 0
+        while h.sent.count < 2 && spins < 1_000_000 { await Task.yield(); spins += 1 }
+        #expect(h.sent.count == 2)
         #expect(h.sent.last?.gatewayEUI == Harness.gateway2)
     }
 }
