@@ -75,6 +75,82 @@ let eventsTargets: [Target] = [
     .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Network server: packet-forwarder protocol, gateway bridge, registry, network server (issue #3)
+
+let networkServerTargets: [Target] = [
+    .target(name: "PacketForwarder", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "PacketForwarderTests", dependencies: ["PacketForwarder"], swiftSettings: swiftSettings),
+    .target(
+        name: "GatewayBridge",
+        dependencies: [
+            "PacketForwarder", "LoRaWAN",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "GatewayBridgeTests",
+        dependencies: [
+            "GatewayBridge", "PacketForwarder",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(name: "Registry", dependencies: ["SQLite", "LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoRaWAN"], swiftSettings: swiftSettings),
+    .target(
+        name: "NetworkServer",
+        dependencies: [
+            "LoRaWAN", "RegionalParameters", "Registry",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(name: "TestSupport", dependencies: ["LoRaWAN", "RegionalParameters"], swiftSettings: swiftSettings),
+    .target(
+        name: "HTTPAPI",
+        dependencies: [
+            "LoRaWAN", "Registry", "NetworkServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "ServerApp",
+        dependencies: [
+            "LoRaWAN", "RegionalParameters", "Registry", "NetworkServer", "GatewayBridge", "PacketForwarder", "HTTPAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ServerAppTests",
+        dependencies: ["ServerApp", "TestSupport", "PacketForwarder", "LoRaWAN", "Registry",
+                       .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "NetworkServerTests",
+        dependencies: ["NetworkServer", "TestSupport", "LoRaWAN", "RegionalParameters", "Registry",
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swiftSettings
+    ),
+]
+
 // MARK: - LoRaWAN tools: libFuzzer target over frame and MAC-command parsing (issue #2).
 // Built for fuzzing only by scripts/run-fuzz (`make fuzz`), which adds -sanitize=fuzzer,address
 // and -D LORIKEET_FUZZING; in a normal build it is a stub that says how to run it.
@@ -97,7 +173,10 @@ let executableTargets: [Target] = [
             "RulesHashing",
             "Events",
             "AlertHooks",
+            "Registry",
+            "ServerApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -113,6 +192,7 @@ let allTargets: [Target] =
     + rulesTargets
     + eventsTargets
     + lorawanToolTargets
+    + networkServerTargets
     + executableTargets
 
 let package = Package(

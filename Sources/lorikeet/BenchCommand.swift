@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchLoRaWANCommand.self,
             CodecsBenchCommand.self,
             BenchRulesCommand.self,
+            BenchNSCommand.self,
         ]
     )
 }

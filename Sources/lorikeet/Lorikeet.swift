@@ -14,6 +14,11 @@ struct Lorikeet: AsyncParsableCommand {
             RulesCommand.self,
             BenchCommand.self,
             EventsCommand.self,
+            ServeCommand.self,
+            ApplicationCommand.self,
+            DeviceProfileCommand.self,
+            DeviceCommand.self,
+            GatewayCommand.self,
         ]
     )
 }

@@ -1,0 +1,23 @@
+import Metrics
+
+/// Every metric the network server emits.
+struct NSMetrics: Sendable {
+    /// `ns_uplinks_dropped_total{reason}`.
+    let dropped: [DropReason: Counter]
+    /// `ns_uplinks_total{type}`: accepted uplinks by kind (data, join).
+    let accepted: [String: Counter]
+    /// `ns_downlinks_total`.
+    let downlinks: Counter
+    /// `ns_tx_ack_errors_total`.
+    let txAckErrors: Counter
+
+    init() {
+        var d: [DropReason: Counter] = [:]
+        for r in DropReason.allCases { d[r] = Counter(label: "ns_uplinks_dropped_total", dimensions: [("reason", r.rawValue)]) }
+        dropped = d
+        accepted = ["data": Counter(label: "ns_uplinks_total", dimensions: [("type", "data")]),
+                    "join": Counter(label: "ns_uplinks_total", dimensions: [("type", "join")])]
+        downlinks = Counter(label: "ns_downlinks_total")
+        txAckErrors = Counter(label: "ns_tx_ack_errors_total")
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+public import LoRaWAN
+public import Logging
+public import Registry
+public import RegionalParameters
+public import ServiceLifecycle
+
+/// The LoRaWAN network server: deduplicates frames from gateways, runs joins and the data-uplink
+/// stages, answers MAC commands, runs ADR, and schedules class A/C downlinks.
+///
+/// Frames come in through `receive(_:)` (from the gateway bridge); downlinks go out through the
+/// `transmit` closure given at init; every step emits a `NetworkServerEvent` on `events`.
+public actor NetworkServer: Service {
+    public let configuration: NetworkServerConfiguration
+    /// Typed events (up, join, ack, txack, status, log) in ChirpStack's shapes.
+    public nonisolated let events: AsyncStream<NetworkServerEvent>
+
+    let regions: RegionCatalog
+    let registry: any RegistryStore
+    let sessions: any SessionStore
+    let clock: any Clock<Duration>
+    let nowMillis: @Sendable () -> Int64
+    let transmit: @Sendable (DownlinkFrame) async throws -> Void
+    var logger: Logger
+    let eventContinuation: AsyncStream<NetworkServerEvent>.Continuation
+    let adr: ADRAlgorithm
+    let metrics = NSMetrics()
+
+    var deduplicator: Deduplicator
+    var nextDownlinkID: UInt32 = 1
+    /// Downlinks sent and awaiting TX_ACK: what to retry in RX2 and what to report.
+    var inFlight: [UInt32: InFlightDownlink] = [:]
+    /// Class C devices' last gateway, for immediate downlinks.
+    var lastGateway: [EUI64: EUI64] = [:]
+    /// Device, profile and event `deviceInfo` by DevEUI for the data path, kept for
+    /// `deviceCacheMillis` so an uplink does not re-read and re-decode them from the registry.
+    /// Joins always read the registry (keys may have changed).
+    var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64)] = [:]
+    static let deviceCacheMillis: Int64 = 5_000
+    /// Uplinks processed (accepted + dropped), for tests and the benchmark.
+    public private(set) var processedCount = 0
+    /// Data uplinks accepted, for the benchmark.
+    public private(set) var acceptedDataCount = 0
+
+    struct InFlightDownlink: Sendable {
+        var devEUI: EUI64?
+        var fCnt: UInt32
+        var queueItemID: Int64?
+        var rx2: DownlinkFrame?
+        var sentAtMillis: Int64
+    }
+
+    /// - Parameters:
+    ///   - regions: the loaded channel plans (`Regions/`).
+    ///   - clock: drives the deduplication window (inject a manual clock in tests).
+    ///   - nowMillis: wall clock for event times and expiry.
+    ///   - transmit: sends a downlink (the gateway bridge's `send`).
+    public init(configuration: NetworkServerConfiguration, regions: RegionCatalog, registry: any RegistryStore,
+                sessions: any SessionStore, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
+                nowMillis: (@Sendable () -> Int64)? = nil,
+                transmit: @escaping @Sendable (DownlinkFrame) async throws -> Void) {
+        self.configuration = configuration
+        self.regions = regions
+        self.registry = registry
+        self.sessions = sessions
+        self.logger = logger
+        self.clock = clock
+        self.nowMillis = nowMillis ?? { Int64(Date().timeIntervalSince1970 * 1000) }
+        self.transmit = transmit
+        self.adr = ADRAlgorithm(installationMargin: configuration.adrInstallationMargin)
+        self.deduplicator = Deduplicator(lateMillis: Int64(max(configuration.deduplicationWindowMillis, 1)) * 10)
+        (events, eventContinuation) = AsyncStream.makeStream(of: NetworkServerEvent.self, bufferingPolicy: .bufferingNewest(100_000))
+    }
+
+    /// Runs until shutdown; the server is driven by `receive(_:)` calls, so this only waits.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        eventContinuation.finish()
+    }
+
+    // MARK: Intake and deduplication
+
+    /// Takes one frame from a gateway. The first copy of a PHYPayload opens a deduplication window;
+    /// copies arriving inside it are merged; when it closes the uplink is processed once with
+    /// every gateway's metadata.
+    public func receive(_ frame: UplinkFrame) {
+        let now = nowMillis()
+        switch deduplicator.add(frame, now: now) {
+        case .merged: return
+        case .late:
+            drop(.duplicate)
+            return
+        case .opened:
+            let payload = frame.phyPayload
+            let window = Duration.milliseconds(configuration.deduplicationWindowMillis)
+            let clock = self.clock
+            Task {
+                try? await clock.sleep(for: window)
+                await self.closeWindow(payload)
+            }
+        }
+    }
+
+    func closeWindow(_ payload: [UInt8]) async {
+        let frames = deduplicator.close(payload, now: nowMillis())
+        guard !frames.isEmpty else { return }
+        _ = await process(frames: frames)
+    }
+
+    /// Processes one deduplicated uplink (all copies of one PHYPayload). Exposed for tests and
+    /// the benchmark, which bypass the window.
+    @discardableResult
+    public func process(frames: [UplinkFrame]) async -> UplinkOutcome {
+        processedCount += 1
+        let sorted = DownlinkPlanner.sortBySignal(frames.filter { $0.rxInfo.crcStatus == 1 })
+        guard let first = sorted.first else { return drop(.crcBad) }
+        let phy: PHYPayload
+        do { phy = try PHYPayload(bytes: first.phyPayload) } catch {
+            logger.debug("unparsable PHYPayload", metadata: ["uplink.error": "\(error)"])
+            return drop(.unparsable)
+        }
+        let dedupID = UUID().uuidString.lowercased()
+        switch phy.mhdr.mType {
+        case .joinRequest:
+            return await handleJoin(phy: phy, frames: sorted, deduplicationID: dedupID)
+        case .unconfirmedDataUp, .confirmedDataUp:
+            guard let mac = phy.macPayload else { return drop(.unparsable) }
+            var ctx = UplinkContext(frames: sorted, phy: phy, macPayload: mac, deduplicationID: dedupID, receivedAtMillis: nowMillis())
+            let outcome = await runDataPipeline(&ctx)
+            if case .accepted = outcome { acceptedDataCount += 1 }
+            return outcome
+        default:
+            return drop(.unsupportedMessageType)
+        }
+    }
+
+    @discardableResult
+    func drop(_ reason: DropReason) -> UplinkOutcome {
+        metrics.dropped[reason]?.increment()
+        logger.debug("uplink dropped", metadata: ["uplink.drop_reason": "\(reason.rawValue)"])
+        return .dropped(reason)
+    }
+
+    func emit(_ event: NetworkServerEvent) {
+        eventContinuation.yield(event)
+    }
+
+    func timeString(_ millis: Int64) -> String {
+        Date(timeIntervalSince1970: Double(millis) / 1000).ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    func logEvent(_ level: String, _ code: String, _ description: String, device: DeviceInfo?, context: [String: String] = [:]) {
+        emit(.log(LogEvent(time: timeString(nowMillis()), deviceInfo: device, level: level, code: code, description: description, context: context)))
+    }
+
+    func deviceInfo(_ device: Device, _ profile: DeviceProfile) async -> DeviceInfo {
+        let appName = (try? await registry.application(id: device.applicationID))??.name ?? device.applicationID
+        return DeviceInfo(applicationId: device.applicationID, applicationName: appName, deviceProfileId: profile.id,
+                          deviceProfileName: profile.name, deviceName: device.name, devEui: device.devEUI.description,
+                          deviceClassEnabled: profile.supportsClassC ? "CLASS_C" : "CLASS_A")
+    }
+
+    /// The device, its profile and its event `deviceInfo`, from the short-lived cache.
+    func deviceContext(_ devEUI: EUI64) async -> (device: Device, profile: DeviceProfile, info: DeviceInfo)? {
+        let now = nowMillis()
+        if let c = deviceCache[devEUI], c.expires > now { return (c.device, c.profile, c.info) }
+        guard let device = try? await registry.device(devEUI: devEUI),
+              let profile = try? await registry.deviceProfile(id: device.deviceProfileID) else {
+            deviceCache[devEUI] = nil
+            return nil
+        }
+        let info = await deviceInfo(device, profile)
+        if deviceCache.count > 200_000 { deviceCache = deviceCache.filter { $0.value.expires > now } }
+        deviceCache[devEUI] = (device, profile, info, now + Self.deviceCacheMillis)
+        return (device, profile, info)
+    }
+
+    func plan(for profile: DeviceProfile) -> ChannelPlan? {
+        regions.plan(id: profile.region)
+    }
+
+    func allocateDownlinkID() -> UInt32 {
+        let id = nextDownlinkID
+        nextDownlinkID = nextDownlinkID == .max ? 1 : nextDownlinkID + 1
+        return id
+    }
+
+    // MARK: TX_ACK
+
+    /// Reports a gateway's TX_ACK for a downlink. On an error in RX1 the RX2 alternative is sent
+    /// when there is one; every result becomes a `txack` event.
+    public func handleTxAck(downlinkID: UInt32, gatewayEUI: EUI64, error: String?) async {
+        guard let pending = inFlight.removeValue(forKey: downlinkID) else { return }
+        var info: DeviceInfo?
+        if let devEUI = pending.devEUI, let device = try? await registry.device(devEUI: devEUI),
+           let profile = try? await registry.deviceProfile(id: device.deviceProfileID) {
+            info = await deviceInfo(device, profile)
+        }
+        if let info {
+            emit(.txAck(TxAckEvent(downlinkId: downlinkID, time: timeString(nowMillis()), deviceInfo: info,
+                                   queueItemId: pending.queueItemID.map(String.init), fCntDown: pending.fCnt,
+                                   gatewayId: gatewayEUI.description, status: error ?? "OK")))
+        }
+        guard let error else { return }
+        metrics.txAckErrors.increment()
+        if var rx2 = pending.rx2 {
+            rx2.downlinkID = allocateDownlinkID()
+            inFlight[rx2.downlinkID] = InFlightDownlink(devEUI: pending.devEUI, fCnt: pending.fCnt, queueItemID: pending.queueItemID,
+                                                        rx2: nil, sentAtMillis: nowMillis())
+            do { try await transmit(rx2) } catch {
+                logEvent("ERROR", "DOWNLINK_GATEWAY", "RX2 retry could not be sent: \(error)", device: info)
+            }
+        } else {
+            logEvent("WARNING", "DOWNLINK_TX_ACK", "gateway \(gatewayEUI) refused the downlink: \(error)", device: info)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+public import LoRaWAN
+
+/// Network-server settings (a Codable tree with defaults; ServerApp fills it from the config file).
+public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
+    /// The network's NetID; joined devices get a DevAddr inside it.
+    public var netID: NetID
+    /// How long copies of one frame from several gateways are collected, in milliseconds.
+    public var deduplicationWindowMillis: Int
+    /// ADR installation margin in dB (Semtech/ChirpStack default 10).
+    public var adrInstallationMargin: Double
+    /// Give up on a MAC command after this many downlinks without an answer.
+    public var macCommandMaxAttempts: Int
+    /// Retries of an unacknowledged confirmed downlink before it is dropped.
+    public var confirmedDownlinkMaxAttempts: Int
+    /// Extra uplink channels announced in the join-accept CFList (frequency plans of type 0), per
+    /// plan id. EU868 defaults to the usual 867.1–867.9 MHz channels.
+    public var extraChannels: [String: [Int]]
+    /// Downlink TX power in dBm; nil = the plan's max EIRP.
+    public var downlinkTXPower: Int?
+
+    public init(netID: NetID = NetID.zero, deduplicationWindowMillis: Int = 200, adrInstallationMargin: Double = 10,
+                macCommandMaxAttempts: Int = 3, confirmedDownlinkMaxAttempts: Int = 3,
+                extraChannels: [String: [Int]] = ["EU868": [867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000]],
+                downlinkTXPower: Int? = nil) {
+        self.netID = netID
+        self.deduplicationWindowMillis = deduplicationWindowMillis
+        self.adrInstallationMargin = adrInstallationMargin
+        self.macCommandMaxAttempts = macCommandMaxAttempts
+        self.confirmedDownlinkMaxAttempts = confirmedDownlinkMaxAttempts
+        self.extraChannels = extraChannels
+        self.downlinkTXPower = downlinkTXPower
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = NetworkServerConfiguration()
+        netID = try c.decodeIfPresent(NetID.self, forKey: .netID) ?? d.netID
+        deduplicationWindowMillis = try c.decodeIfPresent(Int.self, forKey: .deduplicationWindowMillis) ?? d.deduplicationWindowMillis
+        adrInstallationMargin = try c.decodeIfPresent(Double.self, forKey: .adrInstallationMargin) ?? d.adrInstallationMargin
+        macCommandMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .macCommandMaxAttempts) ?? d.macCommandMaxAttempts
+        confirmedDownlinkMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .confirmedDownlinkMaxAttempts) ?? d.confirmedDownlinkMaxAttempts
+        extraChannels = try c.decodeIfPresent([String: [Int]].self, forKey: .extraChannels) ?? d.extraChannels
+        downlinkTXPower = try c.decodeIfPresent(Int.self, forKey: .downlinkTXPower) ?? d.downlinkTXPower
+    }
+}
+
+extension NetID {
+    /// NetID 000000 (type 0, NwkID 0): the experimental/private network id.
+    public static var zero: NetID { (try? NetID(0)) ?? { fatalError("0 fits in 24 bits") }() }
+}

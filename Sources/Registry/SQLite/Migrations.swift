@@ -1,0 +1,79 @@
+/// The registry's schema as named migrations. A shipped migration never changes: new columns or
+/// tables come as new entries at the end (GRDB's `DatabaseMigrator` discipline).
+enum Migrations {
+    static let all: [(name: String, sql: String)] = [
+        ("0001_registry", """
+        CREATE TABLE applications (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE device_profiles (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            region TEXT NOT NULL,
+            mac_version TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE devices (
+            dev_eui TEXT PRIMARY KEY,
+            join_eui TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            device_profile_id TEXT NOT NULL REFERENCES device_profiles(id),
+            body TEXT NOT NULL,
+            join_nonce INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX devices_application ON devices(application_id);
+        CREATE TABLE gateways (
+            gateway_eui TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            latitude REAL,
+            longitude REAL,
+            altitude REAL,
+            last_seen INTEGER
+        );
+        """),
+        ("0002_sessions", """
+        CREATE TABLE device_sessions (
+            dev_eui TEXT PRIMARY KEY REFERENCES devices(dev_eui) ON DELETE CASCADE,
+            dev_addr INTEGER NOT NULL,
+            f_cnt_up INTEGER,
+            state TEXT NOT NULL
+        );
+        CREATE INDEX device_sessions_dev_addr ON device_sessions(dev_addr);
+        CREATE TABLE dev_nonces (
+            dev_eui TEXT NOT NULL REFERENCES devices(dev_eui) ON DELETE CASCADE,
+            join_eui TEXT NOT NULL,
+            dev_nonce INTEGER NOT NULL,
+            PRIMARY KEY (dev_eui, join_eui, dev_nonce)
+        );
+        CREATE TABLE device_queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            dev_eui TEXT NOT NULL REFERENCES devices(dev_eui) ON DELETE CASCADE,
+            f_port INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            confirmed INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER
+        );
+        CREATE INDEX device_queue_device ON device_queue(dev_eui, id);
+        CREATE TABLE uplinks (
+            id INTEGER PRIMARY KEY,
+            time INTEGER NOT NULL,
+            dev_eui TEXT NOT NULL,
+            dev_addr TEXT NOT NULL,
+            f_cnt INTEGER NOT NULL,
+            f_port INTEGER,
+            dr INTEGER NOT NULL,
+            frequency INTEGER NOT NULL,
+            rssi INTEGER NOT NULL,
+            snr REAL NOT NULL,
+            gateway_count INTEGER NOT NULL,
+            confirmed INTEGER NOT NULL,
+            size INTEGER NOT NULL
+        );
+        CREATE INDEX uplinks_device_time ON uplinks(dev_eui, time);
+        """),
+    ]
+}

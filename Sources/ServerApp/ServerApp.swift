@@ -1,0 +1,146 @@
+import Foundation
+public import GatewayBridge
+import HTTPAPI
+import Hummingbird
+public import LoRaWAN
+public import Logging
+public import NetworkServer
+import NIOCore
+import PacketForwarder
+public import Registry
+import RegionalParameters
+public import ServiceLifecycle
+
+/// Composes the server: registry, gateway bridge, network server, HTTP API, and the glue
+/// between them, as one `ServiceGroup` with graceful shutdown (SIGINT/SIGTERM). Services start in
+/// dependency order and stop in reverse, so HTTP stops first.
+public final class ServerApp: Sendable {
+    public let configuration: ServerConfiguration
+    public let registry: SQLiteRegistry
+    public let bridge: GatewayBridge
+    public let networkServer: NetworkServer
+    public let adminKey: String
+    let logger: Logger
+    let knownGateways: KnownGateways
+    let httpAddress = AddressBox()
+
+    /// Prepares everything (data directory, admin key, registry, channel plans) without binding.
+    public init(configuration: ServerConfiguration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let dir = try DataDirectory(path: configuration.dataDir)
+        let (key, created) = try dir.adminKey()
+        adminKey = key
+        if created { logger.info("admin API key created", metadata: ["server.admin_key_path": "\(dir.adminKeyPath)"]) }
+        registry = try SQLiteRegistry(path: dir.registryPath)
+        let regions = try DataDirectory.loadRegions(configuration.regionsDir)
+        let known = KnownGateways(try await registry.gateways().map(\.gatewayEUI))
+        knownGateways = known
+        let bridge = GatewayBridge(configuration: configuration.gatewayBridge, logger: logger, isKnownGateway: { known.contains($0) })
+        self.bridge = bridge
+        networkServer = NetworkServer(configuration: configuration.networkServer, regions: regions, registry: registry, sessions: registry,
+                                      logger: logger) { frame in try await bridge.send(frame) }
+        logger.info("server prepared", metadata: ["server.data_dir": "\(configuration.dataDir)", "server.regions": "\(regions.ids.count)"])
+    }
+
+    /// The HTTP API's bound address (after `run()` has started it).
+    public var httpPort: Int {
+        get async { await httpAddress.port() }
+    }
+
+    /// Runs every service until a signal or cancellation.
+    public func run() async throws {
+        let router = AdminAPI.router(registry: registry, sessions: registry, adminKey: adminKey) { [networkServer] eui, port, data, confirmed in
+            try await networkServer.enqueueDownlink(devEUI: eui, fPort: port, data: data, confirmed: confirmed)
+        }
+        let box = httpAddress
+        let http = Application(router: router,
+                               configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "lorikeet"),
+                               onServerRunning: { channel in box.set(channel.localAddress?.port ?? 0) },
+                               logger: logger)
+        let glue = Glue(bridge: bridge, networkServer: networkServer, registry: registry, knownGateways: knownGateways, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: networkServer),
+            .init(service: glue),
+            .init(service: bridge),
+            .init(service: http),
+        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Moves frames and events between the bridge, the network server and the registry.
+struct Glue: Service {
+    let bridge: GatewayBridge
+    let networkServer: NetworkServer
+    let registry: SQLiteRegistry
+    let knownGateways: KnownGateways
+    let logger: Logger
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await frame in bridge.uplinks { await networkServer.receive(frame) }
+            }
+            group.addTask {
+                for await event in bridge.events {
+                    switch event {
+                    case let .txAck(id, gateway, result):
+                        let error: String? = switch result {
+                        case .ok, .acceptedWithWarning: nil
+                        case let .rejected(e): e.rawValue
+                        }
+                        await networkServer.handleTxAck(downlinkID: id, gatewayEUI: gateway, error: error)
+                    case let .gatewayRegistered(eui):
+                        knownGateways.insert(eui)
+                        try? await registry.upsertGateway(Gateway(gatewayEUI: eui, name: "auto-\(eui)"))
+                    case let .status(status):
+                        var gw = (try? await registry.gateway(gatewayEUI: status.gatewayEUI)) ?? Gateway(gatewayEUI: status.gatewayEUI)
+                        gw.lastSeenMillis = status.lastSeenMillis
+                        if let l = status.location { gw.location = l }
+                        try? await registry.upsertGateway(gw)
+                    }
+                }
+            }
+            group.addTask {
+                // Until the broker and store subscribe (their issues), events are logged at debug.
+                for await event in networkServer.events {
+                    logger.debug("ns event", metadata: ["event.type": "\(event.type)"])
+                }
+            }
+            // The streams end when their services stop; on graceful shutdown stop waiting.
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+}
+
+/// The set of registered gateways, consulted synchronously by the UDP handler.
+final class KnownGateways: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set: Set<EUI64>
+    init(_ euis: [EUI64]) { set = Set(euis) }
+    func contains(_ eui: EUI64) -> Bool { lock.lock(); defer { lock.unlock() }; return set.contains(eui) }
+    func insert(_ eui: EUI64) { lock.lock(); set.insert(eui); lock.unlock() }
+}
+
+/// The HTTP port once bound.
+final class AddressBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int?
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+    func set(_ port: Int) {
+        lock.lock()
+        value = port
+        let w = waiters
+        waiters = []
+        lock.unlock()
+        for c in w { c.resume(returning: port) }
+    }
+    func port() async -> Int {
+        await withCheckedContinuation { c in
+            lock.lock()
+            if let value { lock.unlock(); c.resume(returning: value) } else { waiters.append(c); lock.unlock() }
+        }
+    }
+}

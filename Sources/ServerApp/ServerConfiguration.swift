@@ -1,0 +1,75 @@
+import Foundation
+public import GatewayBridge
+public import NetworkServer
+
+/// The root configuration: one JSON file (`--config`) plus CLI flags. Every field has a default,
+/// so an empty file (or none) runs the embedded default: SQLite in ./lorikeet-data, UDP 1700 and
+/// HTTP 8080 on 127.0.0.1.
+public struct ServerConfiguration: Codable, Sendable {
+    /// Runtime state (registry.sqlite, admin.key).
+    public var dataDir: String
+    /// Channel plans; nil = `./Regions`, else next to the executable's source tree.
+    public var regionsDir: String?
+    public var gatewayBridge: GatewayBridgeConfiguration
+    public var networkServer: NetworkServerConfiguration
+    public var http: HTTPConfiguration
+
+    public struct HTTPConfiguration: Codable, Sendable {
+        public var host: String
+        /// 0 picks an ephemeral port (tests).
+        public var port: Int
+        public init(host: String = "127.0.0.1", port: Int = 8080) { self.host = host; self.port = port }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            host = try c.decodeIfPresent(String.self, forKey: .host) ?? "127.0.0.1"
+            port = try c.decodeIfPresent(Int.self, forKey: .port) ?? 8080
+        }
+    }
+
+    public init(dataDir: String = "./lorikeet-data", regionsDir: String? = nil, gatewayBridge: GatewayBridgeConfiguration = .init(),
+                networkServer: NetworkServerConfiguration = .init(), http: HTTPConfiguration = .init()) {
+        self.dataDir = dataDir
+        self.regionsDir = regionsDir
+        self.gatewayBridge = gatewayBridge
+        self.networkServer = networkServer
+        self.http = http
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir) ?? "./lorikeet-data"
+        regionsDir = try c.decodeIfPresent(String.self, forKey: .regionsDir)
+        gatewayBridge = try c.decodeIfPresent(GatewayBridgeConfiguration.self, forKey: .gatewayBridge) ?? .init()
+        networkServer = try c.decodeIfPresent(NetworkServerConfiguration.self, forKey: .networkServer) ?? .init()
+        http = try c.decodeIfPresent(HTTPConfiguration.self, forKey: .http) ?? .init()
+    }
+
+    /// Reads a configuration file.
+    /// - Throws: `ServerAppError.invalidConfiguration` naming the file and what is wrong.
+    public static func load(path: String) throws -> ServerConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ServerAppError.invalidConfiguration("\(path): cannot read (\(error.localizedDescription))")
+        }
+        do { return try JSONDecoder().decode(ServerConfiguration.self, from: data) } catch {
+            throw ServerAppError.invalidConfiguration("\(path): \(error)")
+        }
+    }
+}
+
+/// Errors of starting or managing the server.
+public enum ServerAppError: Error, CustomStringConvertible, Equatable {
+    case invalidConfiguration(String)
+    case dataDirectory(String)
+    case regions(String)
+    case importFailed(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(m): return "invalid configuration: \(m)"
+        case let .dataDirectory(m): return "data directory: \(m)"
+        case let .regions(m): return "channel plans: \(m)"
+        case let .importFailed(m): return "import failed: \(m)"
+        }
+    }
+}

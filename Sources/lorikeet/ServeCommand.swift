@@ -1,0 +1,37 @@
+import ArgumentParser
+import Logging
+import ServerApp
+
+/// `lorikeet serve`: run the network server (gateway bridge, network server, HTTP API).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server: packet-forwarder UDP (1700), network server, HTTP API (8080)."
+    )
+
+    @Option(help: "JSON configuration file (every field optional; see docs/network-server.md).")
+    var config: String?
+
+    @Option(name: .customLong("data-dir"), help: "Runtime state directory (registry.sqlite, admin.key).")
+    var dataDir: String?
+
+    @Option(name: .customLong("udp-port"), help: "Packet-forwarder UDP port (overrides the config file).")
+    var udpPort: Int?
+
+    @Option(name: .customLong("http-port"), help: "HTTP API port (overrides the config file).")
+    var httpPort: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var configuration = try config.map { try ServerConfiguration.load(path: $0) } ?? ServerConfiguration()
+        if let dataDir { configuration.dataDir = dataDir }
+        if let udpPort { configuration.gatewayBridge.port = udpPort }
+        if let httpPort { configuration.http.port = httpPort }
+        var logger = Logger(label: "lorikeet")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let app = try await ServerApp(configuration: configuration, logger: logger)
+        try await app.run()
+    }
+}
