@@ -37,6 +37,17 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Telemetry: time-series chunks, the telemetry store, SQL analytics (issue #5)
+
+let telemetryTargets: [Target] = [
+    .target(name: "TimeSeries", swiftSettings: swiftSettings),
+    .target(name: "TelemetryStore", dependencies: ["TimeSeries", "SQLite", "CSQLite", "CZstd"], swiftSettings: swiftSettings),
+    .target(name: "Analytics", dependencies: ["TimeSeries", "TelemetryStore", "SQLite", "CSQLite"], swiftSettings: swiftSettings),
+    .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries"], swiftSettings: swiftSettings),
+    .testTarget(name: "TelemetryStoreTests", dependencies: ["TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
+    .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -44,6 +55,7 @@ let executableTargets: [Target] = [
         name: "lorikeet",
         dependencies: [
             "LoRaWAN",
+            "TimeSeries", "TelemetryStore", "Analytics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
@@ -64,5 +76,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + telemetryTargets + executableTargets
 )

@@ -1,0 +1,52 @@
+import SQLite
+
+/// The tables of `<data-dir>/telemetry.sqlite`. Migrations are named and never change once shipped.
+///
+/// - `series(id, device, metric, application)`: one row per (device, metric).
+/// - `hot(id, series, time, value)`: new points in write order (`id` is AUTOINCREMENT, so ids only
+///   grow even after deletes — compaction relies on that); a later id is
+///   a later write, so for a duplicate (series, time) the row with the largest id wins.
+/// - `chunks(id, series, window_start, start_time, end_time, count, min, max, sum, first, last,
+///   data)`: one compacted chunk per series and time window; `data` is zstd(chunk blob, see
+///   `ChunkEncoder`). Every hot row is newer than every chunk point of its series (compaction moves
+///   all hot rows up to a rowid at once), so a reader lays hot rows over chunk points.
+/// - `retention(application, days)`: per-application retention.
+enum Schema {
+    static let migrations: [(name: String, sql: String)] = [
+        ("v1_telemetry", """
+        CREATE TABLE series(
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            application TEXT NOT NULL DEFAULT '',
+            UNIQUE(device, metric));
+        CREATE INDEX series_metric ON series(metric);
+        CREATE TABLE hot(id INTEGER PRIMARY KEY AUTOINCREMENT, series INTEGER NOT NULL, time INTEGER NOT NULL, value REAL NOT NULL);
+        CREATE TABLE chunks(
+            id INTEGER PRIMARY KEY,
+            series INTEGER NOT NULL,
+            window_start INTEGER NOT NULL,
+            start_time INTEGER NOT NULL,
+            end_time INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            min REAL NOT NULL, max REAL NOT NULL, sum REAL NOT NULL,
+            first REAL NOT NULL, last REAL NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE(series, window_start));
+        CREATE TABLE retention(application TEXT PRIMARY KEY, days INTEGER NOT NULL CHECK (days > 0));
+        """),
+    ]
+
+    static func migrate(_ db: Connection) throws {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations(name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        let applied = Set(try db.prepare("SELECT name FROM schema_migrations").rows().compactMap { row -> String? in
+            if case let .text(s) = row.first { return s } else { return nil }
+        })
+        for m in migrations where !applied.contains(m.name) {
+            try db.transaction {
+                try db.execute(m.sql)
+                try db.prepare("INSERT INTO schema_migrations(name, applied_at) VALUES (?, strftime('%s','now'))").run([.text(m.name)])
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import SQLite
+public import TimeSeries
+
+/// What one `compact()` call did.
+public struct CompactionReport: Sendable, Equatable {
+    /// Hot rows moved into chunks.
+    public var rowsMoved = 0
+    /// Chunks written (new or rewritten).
+    public var chunksWritten = 0
+    /// Of those, chunks that already existed and had points merged in (late or duplicate points).
+    public var chunksMerged = 0
+}
+
+extension TelemetryStore {
+    /// Moves every hot row into chunks, batch by batch (`compactionBatchRows`).
+    ///
+    /// Per batch: (1) in a read snapshot, read the oldest hot rows and the existing chunks of the
+    /// windows they touch; (2) outside any transaction, merge (the hot row wins a duplicate time),
+    /// encode and compress; (3) in a short `BEGIN IMMEDIATE`, check that those chunks were not
+    /// replaced meanwhile (else redo the batch), swap them and delete the moved hot rows.
+    /// Ingest keeps writing throughout and only waits for step (3).
+    @discardableResult
+    public func compact() throws(TelemetryStoreError) -> CompactionReport {
+        compactLock.lock()
+        defer { compactLock.unlock() }
+        var report = CompactionReport()
+        while true {
+            guard let batch = try compactionStep(into: &report) else { break }
+            if !batch { continue }
+        }
+        return report
+    }
+
+    struct WindowKey: Hashable { var series: Int64; var windowStart: Int64 }
+
+    /// One batch. Returns nil when the hot table is empty, false when the batch must be retried.
+    func compactionStep(into report: inout CompactionReport) throws(TelemetryStoreError) -> Bool? {
+        let db = compactor
+        let window = configuration.chunkWindowMillis
+        // (1) Read phase, one snapshot.
+        var groups: [WindowKey: [Point]] = [:]
+        var existing: [WindowKey: (id: Int64, points: [Point])] = [:]
+        var highestID: Int64 = 0
+        var rowCount = 0
+        do {
+            try db.execute("BEGIN")
+            defer { try? db.execute("COMMIT") }
+            let hot = try db.prepare("SELECT id, series, time, value FROM hot ORDER BY id LIMIT ?")
+            hot.bind(1, configuration.compactionBatchRows)
+            defer { hot.reset() }
+            while try hot.step() {
+                highestID = hot.int64(0)
+                let key = WindowKey(series: hot.int64(1), windowStart: TimeBucket.start(of: hot.int64(2), width: window, origin: 0))
+                groups[key, default: []].append(Point(time: hot.int64(2), value: hot.double(3)))
+                rowCount += 1
+            }
+            if rowCount == 0 { return nil }
+            let chunk = try db.prepare("SELECT id, data FROM chunks WHERE series = ? AND window_start = ?")
+            for key in groups.keys {
+                chunk.bind(1, key.series)
+                chunk.bind(2, key.windowStart)
+                defer { chunk.reset() }
+                if try chunk.step() {
+                    let id = chunk.int64(0)
+                    let points = try chunk.withBlob(1) { raw in
+                        try ChunkCodec.decode(compressed: raw, series: key.series, windowStart: key.windowStart)
+                    }
+                    existing[key] = (id, points)
+                }
+            }
+        } catch let e as SQLiteError { throw .sqlite(e) } catch let e as TelemetryStoreError { throw e } catch { throw .dataDirectory("\(error)") }
+
+        // (2) Merge and encode, no transaction held.
+        struct Encoded { var key: WindowKey; var stats: ChunkStatistics; var data: [UInt8] }
+        var encoded: [Encoded] = []
+        encoded.reserveCapacity(groups.count)
+        for (key, newPoints) in groups {
+            let merged = (existing[key]?.points ?? []) + newPoints
+            let points = merged.sortedLatestWins()
+            guard let stats = ChunkStatistics(sortedPoints: points) else { continue }
+            encoded.append(Encoded(key: key, stats: stats, data: try ChunkCodec.encode(points, level: configuration.zstdLevel)))
+        }
+
+        // (3) Swap, briefly holding the write lock.
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+            var committed = false
+            defer { if !committed { try? db.execute("ROLLBACK") } }
+            let current = try db.prepare("SELECT id FROM chunks WHERE series = ? AND window_start = ?")
+            let delete = try db.prepare("DELETE FROM chunks WHERE id = ?")
+            let insert = try db.prepare("""
+                INSERT INTO chunks(series, window_start, start_time, end_time, count, min, max, sum, first, last, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for e in encoded {
+                current.bind(1, e.key.series)
+                current.bind(2, e.key.windowStart)
+                let nowID: Int64? = try current.step() ? current.int64(0) : nil
+                current.reset()
+                // Another compactor (another process) replaced this chunk since our snapshot.
+                if nowID != existing[e.key]?.id { return false }
+                if let nowID { try delete.run([.integer(nowID)]) }
+                insert.bind([.integer(e.key.series), .integer(e.key.windowStart), .integer(e.stats.startTime), .integer(e.stats.endTime),
+                             .integer(Int64(e.stats.count)), .real(e.stats.minValue), .real(e.stats.maxValue), .real(e.stats.sum),
+                             .real(e.stats.first), .real(e.stats.last), .blob(e.data)])
+                try insert.step()
+                insert.reset()
+            }
+            try db.prepare("DELETE FROM hot WHERE id <= ?").run([.integer(highestID)])
+            try db.execute("COMMIT")
+            committed = true
+        } catch let e as SQLiteError { throw .sqlite(e) } catch { throw .dataDirectory("\(error)") }
+        report.rowsMoved += rowCount
+        report.chunksWritten += encoded.count
+        report.chunksMerged += existing.count
+        return true
+    }
+
+    /// Runs `compact()` every `interval` until the task is cancelled (the server's background
+    /// compaction). Errors are passed to `onError` and compaction continues at the next tick.
+    public func runCompaction(every interval: Duration, clock: any Clock<Duration> = ContinuousClock(),
+                              onError: @Sendable (TelemetryStoreError) -> Void = { _ in }) async {
+        while !Task.isCancelled {
+            do { try await clock.sleep(for: interval, tolerance: nil) } catch { return }
+            do { try compact() } catch { onError(error) }
+        }
+    }
+}
+
+/// zstd around the chunk blob format.
+public enum ChunkCodec {
+    /// Encodes and compresses sorted, unique points.
+    public static func encode(_ points: [Point], level: Int32 = 3) throws(TelemetryStoreError) -> [UInt8] {
+        try Zstd.compress(ChunkEncoder.encode(points), level: level)
+    }
+
+    /// Decompresses and decodes a stored chunk.
+    public static func decode(compressed: UnsafeRawBufferPointer, series: Int64 = 0, windowStart: Int64 = 0) throws(TelemetryStoreError) -> [Point] {
+        let blob = try Zstd.decompress(compressed)
+        do { return try ChunkDecoder.decode(blob) } catch { throw .corruptChunk(series: series, windowStart: windowStart, error) }
+    }
+}
