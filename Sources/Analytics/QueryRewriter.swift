@@ -8,7 +8,7 @@ import TimeSeries
 /// - A string literal that is a complete RFC 3339 timestamp (`'2026-01-31T00:00:00Z'`, also
 ///   `'2026-01-31 12:00:00+02:00'` and a bare date `'2026-01-31'`) becomes its epoch milliseconds,
 ///   so `time >= '2026-01-01T00:00:00Z'` compares times everywhere (joins and subqueries too).
-///   Write `'…'||''` to keep such a string as text.
+///   A literal that is an operand of `||` stays text (`'2026-01-01'||''` keeps the string).
 ///
 /// Everything else is left byte for byte. The rewriter keeps a map from rewritten to original
 /// offsets so that SQLite's error offsets point into what the user typed.
@@ -54,7 +54,7 @@ struct QueryRewriter {
                     continue
                 }
             }
-            if t.kind == .string, t.text.utf8.count >= 12, let ms = RFC3339.parseOrNil(t.unquoted) {
+            if t.kind == .string, t.text.utf8.count >= 12, !isConcatenated(tokens, at: i), let ms = RFC3339.parseOrNil(t.unquoted) {
                 emit("(\(ms))", replacing: t.text.utf8.count)
                 i += 1
                 continue
@@ -64,5 +64,15 @@ struct QueryRewriter {
             i += 1
         }
         return Result(sql: out, shifts: shifts)
+    }
+
+    /// Whether the token at `index` is an operand of `||` (then it is text on purpose).
+    static func isConcatenated(_ tokens: [SQLToken], at index: Int) -> Bool {
+        var j = index + 1
+        while j < tokens.count, tokens[j].kind == .whitespace || tokens[j].kind == .comment { j += 1 }
+        if j < tokens.count, tokens[j].isSymbol("||") { return true }
+        j = index - 1
+        while j >= 0, tokens[j].kind == .whitespace || tokens[j].kind == .comment { j -= 1 }
+        return j >= 0 && tokens[j].isSymbol("||")
     }
 }

@@ -93,7 +93,8 @@ public struct TelemetryReader {
                 """)
             defer { stmt.reset() }
             stmt.bind(1, series)
-            stmt.bind(2, from &- windowMillis)
+            let (lower, overflow) = from.subtractingReportingOverflow(windowMillis)
+            stmt.bind(2, overflow ? Int64.min : lower)
             stmt.bind(3, to)
             stmt.bind(4, from)
             var out: [StoredChunk] = []

@@ -1,0 +1,121 @@
+import Foundation
+import SQLite
+import Testing
+@testable import TelemetryStore
+import TimeSeries
+
+func temporaryDirectory() -> String {
+    let dir = NSTemporaryDirectory() + "lorikeet-store-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func allPoints(_ store: TelemetryStore, device: String, metric: String) throws -> [Point] {
+    let db = try Connection(path: store.path, readOnly: true)
+    let reader = TelemetryReader(connection: db, chunkWindowMillis: store.configuration.chunkWindowMillis)
+    guard let s = try reader.series(devices: [device], metrics: [metric]).first else { return [] }
+    let hot = try reader.hotPoints(series: [s.id], from: .min, to: .max)[s.id] ?? []
+    return try reader.points(series: s.id, from: .min, to: .max, hot: hot)
+}
+
+@Suite struct TelemetryStoreTests {
+    let day: Int64 = 86_400_000
+    let t0: Int64 = 1_767_225_600_000 // 2026-01-01T00:00:00Z
+
+    @Test func pointsSurviveCompactionUnchanged() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try TelemetryStore(dataDirectory: dir)
+        var points: [TelemetryPoint] = []
+        for i in 0..<2000 {
+            let time: Int64 = t0 + Int64(i) * 600_000 + Int64(i % 7)
+            points.append(TelemetryPoint(device: "d1", metric: "temp", time: time, value: Double(200 + i % 17) / 10))
+        }
+        try store.write(points)
+        let before = try allPoints(store, device: "d1", metric: "temp")
+        #expect(before.count == 2000)
+        let report = try store.compact()
+        #expect(report.rowsMoved == 2000)
+        #expect(report.chunksWritten == 14) // 2000 × 10 min ≈ 13.9 days
+        #expect(try store.hotRowCount() == 0)
+        #expect(try allPoints(store, device: "d1", metric: "temp") == before)
+    }
+
+    @Test func duplicatesKeepTheLatestAndLatePointsMergeIntoChunks() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try TelemetryStore(dataDirectory: dir, configuration: { var c = TelemetryStoreConfiguration(); c.compactionBatchRows = 3; return c }())
+        try store.write([TelemetryPoint(device: "d", metric: "m", time: t0 + 1000, value: 1),
+                         TelemetryPoint(device: "d", metric: "m", time: t0 + 3000, value: 3)])
+        try store.compact()
+        // A duplicate of a compacted point, in the hot table: the reader already sees the new value.
+        try store.write([TelemetryPoint(device: "d", metric: "m", time: t0 + 3000, value: 30)])
+        #expect(try allPoints(store, device: "d", metric: "m").map(\.value) == [1, 30])
+        // A late point and two writes of one time within the hot table: the last write wins.
+        try store.write([TelemetryPoint(device: "d", metric: "m", time: t0 + 2000, value: 2),
+                         TelemetryPoint(device: "d", metric: "m", time: t0 + 1000, value: 10),
+                         TelemetryPoint(device: "d", metric: "m", time: t0 + 1000, value: 11)])
+        #expect(try allPoints(store, device: "d", metric: "m").map(\.value) == [11, 2, 30])
+        let report = try store.compact()
+        #expect(report.chunksMerged >= 1)
+        #expect(try store.hotRowCount() == 0)
+        #expect(try allPoints(store, device: "d", metric: "m") == [Point(time: t0 + 1000, value: 11), Point(time: t0 + 2000, value: 2), Point(time: t0 + 3000, value: 30)])
+    }
+
+    @Test func retentionDropsOldChunksOfItsApplicationOnly() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try TelemetryStore(dataDirectory: dir)
+        for app in ["short", "long"] {
+            try store.write((0..<30).map { TelemetryPoint(device: app, metric: "m", time: t0 + Int64($0) * day, value: Double($0)) }, application: app)
+        }
+        try store.compact()
+        try store.setRetention(application: "short", days: 7)
+        let dropped = try store.applyRetention(now: t0 + 30 * day)
+        #expect(dropped == 23) // the chunks of days 0…22 end before the cut-off at day 23
+        #expect(try allPoints(store, device: "short", metric: "m").map(\.value) == (23..<30).map(Double.init))
+        #expect(try allPoints(store, device: "long", metric: "m").count == 30)
+    }
+
+    @Test func ingestContinuesWhileCompacting() async throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try TelemetryStore(dataDirectory: dir, configuration: { var c = TelemetryStoreConfiguration(); c.compactionBatchRows = 1000; return c }())
+        let t0 = self.t0
+        async let writer: Void = {
+            for batch in 0..<50 {
+                try store.write((0..<200).map { TelemetryPoint(device: "d\($0 % 5)", metric: "m", time: t0 + Int64(batch * 200 + $0) * 1000, value: Double($0)) })
+            }
+        }()
+        async let compactor: Void = {
+            for _ in 0..<20 { try store.compact() }
+        }()
+        try await writer
+        try await compactor
+        try store.compact()
+        var total = 0
+        for d in 0..<5 { total += try allPoints(store, device: "d\(d)", metric: "m").count }
+        #expect(total == 10_000)
+    }
+
+    @Test func aCorruptChunkIsATypedError() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try TelemetryStore(dataDirectory: dir)
+        try store.write([TelemetryPoint(device: "d", metric: "m", time: t0, value: 1)])
+        try store.compact()
+        let db = try Connection(path: store.path)
+        try db.execute("UPDATE chunks SET data = x'28b52ffd0000'")
+        #expect(throws: TelemetryStoreError.self) { try allPoints(store, device: "d", metric: "m") }
+        try db.execute("UPDATE chunks SET data = x'00'")
+        #expect(throws: TelemetryStoreError.self) { try allPoints(store, device: "d", metric: "m") }
+    }
+
+    @Test func csvRowsParseOrSayWhy() throws {
+        #expect(try TelemetryCSV.parseRow("2026-01-01T00:00:00Z,dev-1,temp,21.5") == TelemetryPoint(device: "dev-1", metric: "temp", time: t0, value: 21.5))
+        #expect(try TelemetryCSV.parseRow("1767225600000,\"dev,1\",temp,-3") == TelemetryPoint(device: "dev,1", metric: "temp", time: t0, value: -3))
+        for bad in ["", "x,d,m,1", "1,d,m", "1,d,m,abc", "1,,m,1", "1,d,m,1,extra", "1,d,m,nan", "\"1,d,m,1"] {
+            #expect(throws: TelemetryStoreError.self) { try TelemetryCSV.parseRow(bad) }
+        }
+    }
+}
