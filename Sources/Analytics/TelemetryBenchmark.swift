@@ -216,6 +216,7 @@ public struct TelemetryBenchmark {
         import duckdb, json, os, sys, time, statistics
         db = sys.argv[1]; csv = sys.argv[2]; queries = json.loads(sys.argv[3])
         con = duckdb.connect(db)
+        con.execute("SET enable_progress_bar=false")
         t = time.perf_counter()
         con.execute("CREATE TABLE rows AS SELECT * FROM read_csv(?, header=true, columns={'time':'BIGINT','device':'VARCHAR','metric':'VARCHAR','value':'DOUBLE'})", [csv])
         con.execute("CHECKPOINT")
@@ -224,6 +225,7 @@ public struct TelemetryBenchmark {
         con.close()
         size = os.path.getsize(db)
         con = duckdb.connect(db, read_only=True)
+        con.execute("SET enable_progress_bar=false")
         out = []
         for q in queries:
             ts = []
@@ -241,8 +243,9 @@ public struct TelemetryBenchmark {
         try p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        let lastLine = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
         guard p.terminationStatus == 0,
-              let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let obj = (try? JSONSerialization.jsonObject(with: Data(lastLine.utf8))) as? [String: Any],
               let rate = obj["rate"] as? Double, let bpp = obj["bpp"] as? Double, let times = obj["times"] as? [Double] else {
             print("(DuckDB run failed)")
             return nil

@@ -10,6 +10,10 @@ import SQLite
 ///   data)`: one compacted chunk per series and time window; `data` is zstd(chunk blob, see
 ///   `ChunkEncoder`). Every hot row is newer than every chunk point of its series (compaction moves
 ///   all hot rows up to a rowid at once), so a reader lays hot rows over chunk points.
+///   When `times` is set, the chunk's times are not in `data` but in `time_columns.data` (zstd of
+///   a time column): the metrics of one uplink share its receive time, so the chunks of one device
+///   and window share one time column, content-addressed by a 64-bit hash of the times. A time
+///   column is deleted when its last chunk goes.
 /// - `retention(application, days)`: per-application retention.
 enum Schema {
     static let migrations: [(name: String, sql: String)] = [
@@ -32,7 +36,10 @@ enum Schema {
             min REAL NOT NULL, max REAL NOT NULL, sum REAL NOT NULL,
             first REAL NOT NULL, last REAL NOT NULL,
             data BLOB NOT NULL,
+            times INTEGER,
             UNIQUE(series, window_start));
+        CREATE INDEX chunks_times ON chunks(times) WHERE times IS NOT NULL;
+        CREATE TABLE time_columns(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL UNIQUE, data BLOB NOT NULL);
         CREATE TABLE retention(application TEXT PRIMARY KEY, days INTEGER NOT NULL CHECK (days > 0));
         """),
     ]

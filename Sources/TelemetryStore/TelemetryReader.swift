@@ -15,12 +15,14 @@ public struct StoredChunk: Sendable {
     public var statistics: ChunkStatistics
     /// zstd(chunk blob).
     public var compressed: [UInt8]
+    /// zstd(time column) when the chunk's times are shared.
+    public var compressedTimes: [UInt8]?
 
     /// Decompresses and decodes the chunk's points (sorted by time, unique).
     public func points() throws(TelemetryStoreError) -> [Point] {
         do {
             return try compressed.withUnsafeBytes { raw in
-                try ChunkCodec.decode(compressed: raw, series: series, windowStart: windowStart)
+                try ChunkCodec.decode(compressed: raw, timeColumn: compressedTimes, series: series, windowStart: windowStart)
             }
         } catch let e as TelemetryStoreError { throw e } catch { throw .zstd("\(error)") }
     }
@@ -87,9 +89,10 @@ public struct TelemetryReader {
     public func chunks(series: Int64, from: Int64, to: Int64) throws(TelemetryStoreError) -> [StoredChunk] {
         try sql { () throws(SQLiteError) in
             let stmt = try connection.prepare("""
-                SELECT window_start, start_time, end_time, count, min, max, sum, first, last, data FROM chunks
-                WHERE series = ?1 AND window_start > ?2 AND window_start <= ?3 AND end_time >= ?4 AND start_time <= ?3
-                ORDER BY window_start
+                SELECT c.window_start, c.start_time, c.end_time, c.count, c.min, c.max, c.sum, c.first, c.last, c.data, c.times, t.data
+                FROM chunks c LEFT JOIN time_columns t ON t.id = c.times
+                WHERE c.series = ?1 AND c.window_start > ?2 AND c.window_start <= ?3 AND c.end_time >= ?4 AND c.start_time <= ?3
+                ORDER BY c.window_start
                 """)
             defer { stmt.reset() }
             stmt.bind(1, series)
@@ -101,7 +104,8 @@ public struct TelemetryReader {
             while try stmt.step() {
                 let stats = ChunkStatistics(count: Int(stmt.int64(3)), minValue: stmt.double(4), maxValue: stmt.double(5), sum: stmt.double(6),
                                             first: stmt.double(7), last: stmt.double(8), startTime: stmt.int64(1), endTime: stmt.int64(2))
-                out.append(StoredChunk(series: series, windowStart: stmt.int64(0), statistics: stats, compressed: stmt.blob(9)))
+                out.append(StoredChunk(series: series, windowStart: stmt.int64(0), statistics: stats, compressed: stmt.blob(9),
+                                       compressedTimes: stmt.isNull(10) ? nil : stmt.blob(11)))
             }
             return out
         }

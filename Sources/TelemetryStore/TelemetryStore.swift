@@ -157,6 +157,9 @@ public final class TelemetryStore: @unchecked Sendable {
                     try writer.prepare("DELETE FROM hot WHERE time < ?2 AND series IN (SELECT id FROM series WHERE application = ?1)")
                         .run([.text(app), .integer(cutoff)])
                 }
+                if dropped > 0 {
+                    try writer.execute("DELETE FROM time_columns WHERE NOT EXISTS (SELECT 1 FROM chunks WHERE times = time_columns.id)")
+                }
                 return dropped
             }
         } catch let e as SQLiteError { throw .sqlite(e) } catch { throw .dataDirectory("\(error)") }

@@ -111,6 +111,39 @@ func allPoints(_ store: TelemetryStore, device: String, metric: String) throws -
         #expect(throws: TelemetryStoreError.self) { try allPoints(store, device: "d", metric: "m") }
     }
 
+    @Test func metricsOfOneUplinkShareATimeColumn() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try TelemetryStore(dataDirectory: dir)
+        var points: [TelemetryPoint] = []
+        for i in 0..<100 {
+            for metric in ["temp", "hum", "rssi"] {
+                points.append(TelemetryPoint(device: "d", metric: metric, time: t0 + Int64(i) * 600_000 + Int64(i * 37 % 1000), value: Double(i)))
+            }
+        }
+        try store.write(points)
+        try store.compact()
+        let db = try Connection(path: store.path)
+        func count(_ sql: String) throws -> Int64 {
+            if case let .integer(n)? = try db.prepare(sql).rows().first?.first { return n }
+            return -1
+        }
+        #expect(try count("SELECT count(*) FROM time_columns") == 1)
+        #expect(try count("SELECT count(*) FROM chunks WHERE times IS NOT NULL") == 3)
+        // A late point in one metric: its chunk leaves the shared column, the others keep it.
+        try store.write([TelemetryPoint(device: "d", metric: "temp", time: t0 + 1, value: -1)])
+        try store.compact()
+        #expect(try count("SELECT count(*) FROM chunks WHERE times IS NOT NULL") == 2)
+        #expect(try allPoints(store, device: "d", metric: "temp").count == 101)
+        #expect(try allPoints(store, device: "d", metric: "hum").map(\.value) == (0..<100).map(Double.init))
+        // The same late point in the other metrics: they share a new column, the old one is collected.
+        try store.write([TelemetryPoint(device: "d", metric: "hum", time: t0 + 1, value: -1), TelemetryPoint(device: "d", metric: "rssi", time: t0 + 1, value: -1)])
+        try store.compact()
+        #expect(try count("SELECT count(*) FROM time_columns") == 1)
+        #expect(try count("SELECT count(*) FROM chunks WHERE times IS NOT NULL") == 2)
+        #expect(try Array(allPoints(store, device: "d", metric: "rssi").prefix(2)) == [Point(time: t0, value: 0), Point(time: t0 + 1, value: -1)])
+    }
+
     @Test func csvRowsParseOrSayWhy() throws {
         #expect(try TelemetryCSV.parseRow("2026-01-01T00:00:00Z,dev-1,temp,21.5") == TelemetryPoint(device: "dev-1", metric: "temp", time: t0, value: 21.5))
         #expect(try TelemetryCSV.parseRow("1767225600000,\"dev,1\",temp,-3") == TelemetryPoint(device: "dev,1", metric: "temp", time: t0, value: -3))

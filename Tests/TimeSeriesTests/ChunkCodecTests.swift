@@ -151,3 +151,28 @@ func randomWalk(count: Int, seed: UInt64, resolution: Double = 0.1) -> [Point] {
         }
     }
 }
+
+@Suite struct TimeColumnTests {
+    @Test func chunksWithExternalTimesRoundTrip() throws {
+        let points = randomWalk(count: 300, seed: 21)
+        let blob = ChunkEncoder.encode(points, externalTimes: true)
+        let column = ChunkEncoder.encodeTimeColumn(points.map(\.time))
+        #expect(try ChunkDecoder.header(blob).timeAlgorithm == .external)
+        let times = try ChunkDecoder.decodeTimeColumn(column)
+        #expect(try ChunkDecoder.decode(blob, externalTimes: times) == points)
+        // Without its time column, or with one of another length, the chunk is refused.
+        #expect(throws: TimeSeriesError.self) { try ChunkDecoder.decode(blob) }
+        #expect(throws: TimeSeriesError.self) { try ChunkDecoder.decode(blob, externalTimes: Array(times.dropLast())) }
+        // The external chunk is much smaller than the self-contained one.
+        #expect(blob.count * 3 < ChunkEncoder.encode(points).count)
+    }
+
+    @Test func corruptTimeColumnsAreTypedErrors() {
+        let column = ChunkEncoder.encodeTimeColumn(randomWalk(count: 100, seed: 22).map(\.time))
+        for length in 0..<column.count {
+            #expect(throws: TimeSeriesError.self) { try ChunkDecoder.decodeTimeColumn(column.prefix(length)) }
+        }
+        #expect(throws: TimeSeriesError.self) { try ChunkDecoder.decodeTimeColumn(column + [0]) }
+        #expect(throws: TimeSeriesError.self) { try ChunkDecoder.decodeTimeColumn([1, 1, 0xFF, 0xFF, 0xFF, 0x7F, 0]) }
+    }
+}

@@ -21,15 +21,23 @@ public enum ChunkDecoder {
     }
 
     /// Decodes every point of the blob, in stored order.
-    public static func decode(_ blob: some Collection<UInt8>) throws(TimeSeriesError) -> [Point] {
+    /// - Parameter externalTimes: the chunk's time column, for blobs written with
+    ///   `externalTimes: true` (time algorithm 2); its count must match the blob's.
+    public static func decode(_ blob: some Collection<UInt8>, externalTimes: [Int64]? = nil) throws(TimeSeriesError) -> [Point] {
         let bytes = Array(blob)
         var r = ByteReader(bytes)
-        let (header, timeLength) = try readHeader(&r)
+        let (header, timeLength) = try readHeader(&r, externalCount: externalTimes?.count)
         let timeEnd = r.offset + timeLength
         guard timeEnd <= bytes.count else { throw .truncated(field: "time section") }
-        var timeReader = ByteReader(bytes, offset: r.offset, end: timeEnd)
-        let times = try decodeTimes(&timeReader, count: header.count)
-        if timeReader.offset != timeEnd { throw .invalidField(field: "time section", reason: "\(timeEnd - timeReader.offset) unused bytes") }
+        let times: [Int64]
+        if header.timeAlgorithm == .external {
+            guard let externalTimes else { throw .invalidField(field: "time algorithm", reason: "the chunk's times are in a separate time column that was not supplied") }
+            times = externalTimes
+        } else {
+            var timeReader = ByteReader(bytes, offset: r.offset, end: timeEnd)
+            times = try decodeTimes(&timeReader, count: header.count)
+            if timeReader.offset != timeEnd { throw .invalidField(field: "time section", reason: "\(timeEnd - timeReader.offset) unused bytes") }
+        }
         var valueReader = ByteReader(bytes, offset: timeEnd, end: bytes.count)
         let values: [Double]
         switch header.valueAlgorithm {
@@ -44,7 +52,25 @@ public enum ChunkDecoder {
         return points
     }
 
-    static func readHeader(_ r: inout ByteReader) throws(TimeSeriesError) -> (header: Header, timeLength: Int) {
+    /// Decodes a time column (see `ChunkEncoder.encodeTimeColumn`).
+    public static func decodeTimeColumn(_ blob: some Collection<UInt8>) throws(TimeSeriesError) -> [Int64] {
+        let bytes = Array(blob)
+        var r = ByteReader(bytes)
+        let version = try r.byte("time column format version")
+        guard version == 1 else { throw .unsupportedFormatVersion(version) }
+        let t = try r.byte("time column algorithm")
+        guard t == TimeAlgorithm.deltaOfDelta.rawValue else { throw .unknownAlgorithm(kind: "time column", id: t) }
+        let count = try r.varint("time column count")
+        // Every time takes at least one byte.
+        guard count <= UInt64(r.remaining), count <= UInt64(ChunkEncoder.maxPointsPerChunk) else {
+            throw .invalidField(field: "time column count", reason: "\(count) times cannot fit \(r.remaining) bytes")
+        }
+        let times = try decodeTimes(&r, count: Int(count))
+        if r.remaining != 0 { throw .trailingBytes(count: r.remaining) }
+        return times
+    }
+
+    static func readHeader(_ r: inout ByteReader, externalCount: Int? = nil) throws(TimeSeriesError) -> (header: Header, timeLength: Int) {
         let version = try r.byte("format version")
         guard version == 1 else { throw .unsupportedFormatVersion(version) }
         let t = try r.byte("time algorithm")
@@ -62,8 +88,13 @@ public enum ChunkDecoder {
         let timeLength = try r.varint("time section length")
         guard timeLength <= UInt64(r.remaining) else { throw .truncated(field: "time section") }
         // Every point takes at least one byte of the time section: a larger count is a lie that
-        // must not drive an allocation.
-        guard count <= timeLength else {
+        // must not drive an allocation. With external times, the count must match the column.
+        if timeAlgorithm == .external {
+            guard timeLength == 0 else { throw .invalidField(field: "time section length", reason: "\(timeLength) with external times") }
+            if let externalCount, UInt64(externalCount) != count {
+                throw .invalidField(field: "count", reason: "\(count) points but the time column has \(externalCount)")
+            }
+        } else if count > timeLength {
             throw .invalidField(field: "count", reason: "\(count) points cannot fit \(timeLength) time bytes")
         }
         let header = Header(formatVersion: version, timeAlgorithm: timeAlgorithm, valueAlgorithm: valueAlgorithm,

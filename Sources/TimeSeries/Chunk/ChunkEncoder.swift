@@ -6,6 +6,8 @@
 //   offset  size     field
 //   0       1        formatVersion            = 1
 //   1       1        timeAlgorithm            1 = delta-of-delta (zigzag LEB128 varints)
+//                                             2 = external: the time section is empty and the
+//                                                 times come from a separate time column (below)
 //   2       1        valueAlgorithm           0 = raw IEEE 754 binary64, little-endian
 //                                             1 = decimal: scaled integers, delta, zigzag, bit-packed
 //                                             2 = Gorilla XOR (Pelkonen et al., VLDB 2015, §4.1.2)
@@ -32,6 +34,14 @@
 //   The stream is padded with zero bits to a whole byte.
 // Value section, algorithm 0 (raw): count × 8 bytes.
 //
+// Time column (a separate blob shared by the chunks of one device and window — the metrics of one
+// uplink share its receive time, and with millisecond jitter the time column is the largest part):
+//   offset  size     field
+//   0       1        formatVersion            = 1
+//   1       1        timeAlgorithm            = 1 (delta-of-delta, as above)
+//   2       varint   count
+//   .       …        the time section as above, to the end of the blob
+//
 // Pseudocode of the encoder's choice per chunk:
 //   if decimal(e) fits for the smallest e in 0…maxDecimalExponent: candidates = [decimal]
 //   else candidates = [gorilla, raw]; keep the smallest encoding (raw caps the worst case).
@@ -39,6 +49,7 @@
 /// Algorithm identifiers of the chunk blob format. Never renumber.
 public enum TimeAlgorithm: UInt8, Sendable {
     case deltaOfDelta = 1
+    case external = 2
 }
 
 /// Value algorithm identifiers of the chunk blob format. Never renumber.
@@ -70,10 +81,12 @@ public enum ChunkEncoder {
     /// Encodes `points` and returns the blob.
     /// - Parameter forceValueAlgorithm: for tests, use this value algorithm when it can represent
     ///   the values (decimal may not); `nil` chooses per chunk.
-    public static func encode(_ points: [Point], forceValueAlgorithm: ValueAlgorithm? = nil) -> [UInt8] {
+    /// - Parameter externalTimes: leave the times out (time algorithm 2); the caller stores them
+    ///   with `encodeTimeColumn` and passes them to `ChunkDecoder.decode(_:externalTimes:)`.
+    public static func encode(_ points: [Point], forceValueAlgorithm: ValueAlgorithm? = nil, externalTimes: Bool = false) -> [UInt8] {
         precondition(points.count <= maxPointsPerChunk, "chunk too large")
         var timeSection = ByteWriter()
-        encodeTimes(points, into: &timeSection)
+        if !externalTimes { encodeTimes(points.map(\.time), into: &timeSection) }
 
         let values = points.map(\.value)
         var chosen: (ValueAlgorithm, UInt8, [UInt8])
@@ -96,7 +109,7 @@ public enum ChunkEncoder {
         var out = ByteWriter()
         out.bytes.reserveCapacity(16 + timeSection.bytes.count + chosen.2.count)
         out.append(formatVersion)
-        out.append(TimeAlgorithm.deltaOfDelta.rawValue)
+        out.append((externalTimes ? TimeAlgorithm.external : .deltaOfDelta).rawValue)
         out.append(chosen.0.rawValue)
         out.append(chosen.1)
         out.appendVarint(UInt64(points.count))
@@ -108,18 +121,29 @@ public enum ChunkEncoder {
 
     // MARK: Time
 
-    static func encodeTimes(_ points: [Point], into w: inout ByteWriter) {
+    /// Encodes a time column (layout at the top of this file).
+    public static func encodeTimeColumn(_ times: [Int64]) -> [UInt8] {
+        precondition(times.count <= maxPointsPerChunk, "chunk too large")
+        var w = ByteWriter()
+        w.append(formatVersion)
+        w.append(TimeAlgorithm.deltaOfDelta.rawValue)
+        w.appendVarint(UInt64(times.count))
+        encodeTimes(times, into: &w)
+        return w.bytes
+    }
+
+    static func encodeTimes(_ times: [Int64], into w: inout ByteWriter) {
         var prev: Int64 = 0, prevDelta: Int64 = 0
-        for (i, p) in points.enumerated() {
+        for (i, t) in times.enumerated() {
             switch i {
-            case 0: w.appendVarint(zigzag(p.time))
-            case 1: prevDelta = p.time &- prev; w.appendVarint(zigzag(prevDelta))
+            case 0: w.appendVarint(zigzag(t))
+            case 1: prevDelta = t &- prev; w.appendVarint(zigzag(prevDelta))
             default:
-                let d = p.time &- prev
+                let d = t &- prev
                 w.appendVarint(zigzag(d &- prevDelta))
                 prevDelta = d
             }
-            prev = p.time
+            prev = t
         }
     }
 
