@@ -14,7 +14,8 @@ import TimeSeries
 /// Items: `time_bucket(width, time)`, `device`, `metric`, and `count(*)`, `count(value)`,
 /// `sum`/`avg`/`min`/`max(value)`, `first`/`last(value, time)`, each with an optional alias.
 /// Conditions (AND only): `metric`/`device` `=` or `IN` text literals; `time` compared (`=`, `<`,
-/// `<=`, `>`, `>=`, `BETWEEN`) with integers, `now()` and `+`/`-` of those. GROUP BY must name exactly
+/// `<=`, `>`, `>=`, `BETWEEN`) with integers, `now()` and `+`/`-` of those; `value` compared (`=`, `<`,
+/// `<=`, `>`, `>=`) with a number. GROUP BY must name exactly
 /// the non-aggregate items; ORDER BY may sort by them. Anything else goes to SQLite.
 struct NativePlan {
     enum Aggregate: String { case count, sum, avg, min, max, first, last }
@@ -25,6 +26,8 @@ struct NativePlan {
     var from = Int64.min
     var to = Int64.max
     var grouped = false
+    /// `value <op> number` conditions, ANDed.
+    var valueFilters: [(op: String, constant: Double)] = []
     var orderBy: [(index: Int, descending: Bool)] = []
 
     var bucketWidth: Int64? {
@@ -205,6 +208,15 @@ struct NativePlan {
                 else { plan.devices = plan.devices.map { $0.intersection(values) } ?? values }
                 return true
             }
+            if name("value") {
+                let ops = [">=", "<=", ">", "<", "==", "="]
+                guard let op = ops.first(where: { symbol($0) }) else { return false }
+                let negative = symbol("-")
+                guard let c = current, c.kind == .number, let v = Double(c.text), v.isFinite else { return false }
+                i += 1
+                plan.valueFilters.append((op == "==" ? "=" : op, negative ? -v : v))
+                return true
+            }
             if name("time") {
                 if keyword("between") {
                     guard let a = parseExpression(), keyword("and"), let b = parseExpression() else { return false }
@@ -292,10 +304,17 @@ struct NativeAggregator {
                     let inside = st.startTime >= plan.from && st.endTime <= plan.to
                     let oneBucket = width.map { TimeBucket.start(of: st.startTime, width: $0) == TimeBucket.start(of: st.endTime, width: $0) } ?? true
                     let overlapped = hot.contains { $0.time >= st.startTime && $0.time <= st.endTime }
-                    if inside && oneBucket && !overlapped {
+                    let verdict = Self.filterVerdict(plan.valueFilters, min: st.minValue, max: st.maxValue)
+                    if verdict == .none {
+                        // No point of the chunk passes the value filter: skip it undecoded. (Hot
+                        // points laid over it are still folded, filtered, by `flush`.)
+                        statisticsChunks += 1
+                        continue
+                    }
+                    if inside && oneBucket && !overlapped && verdict == .all {
                         // Chunks of a series never overlap in time, so folding them in time order
                         // between decoded points keeps the visiting order of the virtual table.
-                        flush(&decoded, hot: [], series: s, groups: &groups, order: &order, key: key)
+                        flush(&decoded, hot: [], filters: plan.valueFilters, series: s, groups: &groups, order: &order, key: key)
                         let k = key(s, st.startTime)
                         if groups[k] == nil { order.append(k) }
                         groups[k, default: Accumulator()].add(st)
@@ -305,7 +324,7 @@ struct NativeAggregator {
                         decoded.append(contentsOf: try chunk.points().filter { $0.time >= plan.from && $0.time <= plan.to })
                     }
                 }
-                flush(&decoded, hot: hot, series: s, groups: &groups, order: &order, key: key)
+                flush(&decoded, hot: hot, filters: plan.valueFilters, series: s, groups: &groups, order: &order, key: key)
             }
         }
         if !plan.grouped && groups.isEmpty { groups[GroupKey()] = Accumulator(); order = [GroupKey()] }
@@ -348,15 +367,48 @@ struct NativeAggregator {
     }
 
     /// Folds decoded points (with the series' hot points laid over them) into the groups.
-    func flush(_ decoded: inout [Point], hot: [Point], series: SeriesInfo, groups: inout [GroupKey: Accumulator],
-               order: inout [GroupKey], key: (SeriesInfo, Int64) -> GroupKey) {
+    func flush(_ decoded: inout [Point], hot: [Point], filters: [(op: String, constant: Double)], series: SeriesInfo,
+               groups: inout [GroupKey: Accumulator], order: inout [GroupKey], key: (SeriesInfo, Int64) -> GroupKey) {
         guard !decoded.isEmpty || !hot.isEmpty else { return }
-        for p in overlay(base: decoded, newer: hot) {
+        for p in overlay(base: decoded, newer: hot) where Self.passes(filters, p.value) {
             let k = key(series, p.time)
             if groups[k] == nil { order.append(k) }
             groups[k, default: Accumulator()].add(p)
         }
         decoded.removeAll(keepingCapacity: true)
+    }
+
+    enum Verdict { case all, none, some }
+
+    /// Whether every, no, or some value in [min, max] passes all the filters.
+    static func filterVerdict(_ filters: [(op: String, constant: Double)], min lo: Double, max hi: Double) -> Verdict {
+        var all = true
+        for f in filters {
+            let c = f.constant
+            switch f.op {
+            case ">": if hi <= c { return .none }; if !(lo > c) { all = false }
+            case ">=": if hi < c { return .none }; if !(lo >= c) { all = false }
+            case "<": if lo >= c { return .none }; if !(hi < c) { all = false }
+            case "<=": if lo > c { return .none }; if !(hi <= c) { all = false }
+            default: if c < lo || c > hi { return .none }; if !(lo == c && hi == c) { all = false }
+            }
+        }
+        return all ? .all : .some
+    }
+
+    static func passes(_ filters: [(op: String, constant: Double)], _ v: Double) -> Bool {
+        for f in filters {
+            let ok: Bool
+            switch f.op {
+            case ">": ok = v > f.constant
+            case ">=": ok = v >= f.constant
+            case "<": ok = v < f.constant
+            case "<=": ok = v <= f.constant
+            default: ok = v == f.constant
+            }
+            if !ok { return false }
+        }
+        return true
     }
 
     func compare(_ a: Value, _ b: Value) -> Int {
