@@ -3,9 +3,10 @@ import SQLite
 /// The tables of `<data-dir>/telemetry.sqlite`. Migrations are named and never change once shipped.
 ///
 /// - `series(id, device, metric, application)`: one row per (device, metric).
-/// - `hot(id, series, time, value)`: new points in write order (`id` is AUTOINCREMENT, so ids only
-///   grow even after deletes — compaction relies on that); a later id is
-///   a later write, so for a duplicate (series, time) the row with the largest id wins.
+/// - `hot(id, count, min_time, max_time, data)`: new points, one row per `write` call (`data` is a
+///   `HotBatch`), in write order (`id` is AUTOINCREMENT, so ids only grow even after deletes —
+///   compaction relies on that); a later id (and a later point within a row) is a later write, so
+///   for a duplicate (series, time) the latest wins.
 /// - `chunks(id, series, window_start, start_time, end_time, count, min, max, sum, first, last,
 ///   data)`: one compacted chunk per series and time window; `data` is zstd(chunk blob, see
 ///   `ChunkEncoder`). Every hot row is newer than every chunk point of its series (compaction moves
@@ -25,7 +26,7 @@ enum Schema {
             application TEXT NOT NULL DEFAULT '',
             UNIQUE(device, metric));
         CREATE INDEX series_metric ON series(metric);
-        CREATE TABLE hot(id INTEGER PRIMARY KEY AUTOINCREMENT, series INTEGER NOT NULL, time INTEGER NOT NULL, value REAL NOT NULL);
+        CREATE TABLE hot(id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, min_time INTEGER NOT NULL, max_time INTEGER NOT NULL, data BLOB NOT NULL);
         CREATE TABLE chunks(
             id INTEGER PRIMARY KEY,
             series INTEGER NOT NULL,

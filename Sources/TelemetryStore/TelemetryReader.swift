@@ -70,15 +70,24 @@ public struct TelemetryReader {
     /// time with duplicates resolved (latest write wins). One scan of the hot table.
     public func hotPoints(series ids: Set<Int64>?, from: Int64, to: Int64) throws(TelemetryStoreError) -> [Int64: [Point]] {
         try sql { () throws(SQLiteError) in
-            let stmt = try connection.prepare("SELECT series, time, value FROM hot WHERE time BETWEEN ? AND ? ORDER BY id")
+            let stmt = try connection.prepare("SELECT id, data FROM hot WHERE max_time >= ? AND min_time <= ? ORDER BY id")
             defer { stmt.reset() }
             stmt.bind(1, from)
             stmt.bind(2, to)
             var out: [Int64: [Point]] = [:]
+            var failure: TelemetryStoreError?
             while try stmt.step() {
-                let s = stmt.int64(0)
-                if let ids, !ids.contains(s) { continue }
-                out[s, default: []].append(Point(time: stmt.int64(1), value: stmt.double(2)))
+                let id = stmt.int64(0)
+                stmt.withBlob(1) { raw in
+                    do {
+                        try HotBatch.decode(raw, rowID: id) { s, p in
+                            if p.time < from || p.time > to { return }
+                            if let ids, !ids.contains(s) { return }
+                            out[s, default: []].append(p)
+                        }
+                    } catch let e as TelemetryStoreError { failure = e } catch { failure = .zstd("\(error)") }
+                }
+                if let failure { throw SQLiteError(code: 11, message: failure.description) }
             }
             for (k, v) in out { out[k] = v.sortedLatestWins() }
             return out

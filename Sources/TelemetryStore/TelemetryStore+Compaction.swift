@@ -46,14 +46,18 @@ extension TelemetryStore {
         do {
             try db.execute("BEGIN")
             defer { try? db.execute("COMMIT") }
-            let hot = try db.prepare("SELECT id, series, time, value FROM hot ORDER BY id LIMIT ?")
-            hot.bind(1, configuration.compactionBatchRows)
+            let hot = try db.prepare("SELECT id, data FROM hot ORDER BY id")
             defer { hot.reset() }
-            while try hot.step() {
-                highestID = hot.int64(0)
-                let key = WindowKey(series: hot.int64(1), windowStart: TimeBucket.start(of: hot.int64(2), width: window, origin: 0))
-                groups[key, default: []].append(Point(time: hot.int64(2), value: hot.double(3)))
-                rowCount += 1
+            while rowCount < configuration.compactionBatchRows, try hot.step() {
+                let id = hot.int64(0)
+                highestID = id
+                try hot.withBlob(1) { raw in
+                    try HotBatch.decode(raw, rowID: id) { series, p in
+                        let key = WindowKey(series: series, windowStart: TimeBucket.start(of: p.time, width: window, origin: 0))
+                        groups[key, default: []].append(p)
+                        rowCount += 1
+                    }
+                }
             }
             if rowCount == 0 { return nil }
             let chunk = try db.prepare("SELECT c.id, c.data, c.times, t.data FROM chunks c LEFT JOIN time_columns t ON t.id = c.times WHERE c.series = ? AND c.window_start = ?")

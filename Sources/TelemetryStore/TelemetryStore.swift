@@ -78,14 +78,23 @@ public final class TelemetryStore: @unchecked Sendable {
         defer { writeLock.unlock() }
         do {
             try writer.transaction {
-                let insert = try writer.prepare("INSERT INTO hot(series, time, value) VALUES (?, ?, ?)")
-                for p in points {
-                    let id = try seriesID(device: p.device, metric: p.metric, application: application)
-                    insert.bind(1, id)
-                    insert.bind(2, p.time)
-                    insert.bind(3, p.value)
-                    try insert.step()
-                    insert.reset()
+                let insert = try writer.prepare("INSERT INTO hot(count, min_time, max_time, data) VALUES (?, ?, ?, ?)")
+                var entries: [HotBatch.Entry] = []
+                var iterator = points.makeIterator()
+                var done = false
+                // Rows of at most 64 Ki points keep compaction batches and reader memory bounded.
+                while !done {
+                    entries.removeAll(keepingCapacity: true)
+                    var lo = Int64.max, hi = Int64.min
+                    while entries.count < 65_536 {
+                        guard let p = iterator.next() else { done = true; break }
+                        let id = try seriesID(device: p.device, metric: p.metric, application: application)
+                        entries.append(HotBatch.Entry(series: id, point: Point(time: p.time, value: p.value)))
+                        lo = min(lo, p.time)
+                        hi = max(hi, p.time)
+                    }
+                    if entries.isEmpty { break }
+                    try insert.run([.integer(Int64(entries.count)), .integer(lo), .integer(hi), .blob(HotBatch.encode(entries))])
                 }
             }
         } catch let e as SQLiteError {
@@ -115,7 +124,7 @@ public final class TelemetryStore: @unchecked Sendable {
     /// Points waiting in the hot table.
     public func hotRowCount() throws(TelemetryStoreError) -> Int {
         try sql { () throws(SQLiteError) in
-            let rows = try compactor.prepare("SELECT count(*) FROM hot").rows()
+            let rows = try compactor.prepare("SELECT coalesce(sum(count), 0) FROM hot").rows()
             if case let .integer(n)? = rows.first?.first { return Int(n) }
             return 0
         }
@@ -137,9 +146,10 @@ public final class TelemetryStore: @unchecked Sendable {
         }
     }
 
-    /// Drops every chunk (and hot row) older than its application's retention, relative to `now`
+    /// Drops every chunk older than its application's retention, relative to `now`
     /// (ms). A chunk goes when its newest point is older than the cut-off. Returns the number of
-    /// chunks dropped.
+    /// chunks dropped. Points still in the hot table are not touched: they are compacted first and
+    /// dropped by a later run.
     @discardableResult
     public func applyRetention(now: Int64) throws(TelemetryStoreError) -> Int {
         writeLock.lock()
@@ -154,8 +164,6 @@ public final class TelemetryStore: @unchecked Sendable {
                     try writer.prepare("DELETE FROM chunks WHERE end_time < ?2 AND series IN (SELECT id FROM series WHERE application = ?1)")
                         .run([.text(app), .integer(cutoff)])
                     dropped += writer.changes
-                    try writer.prepare("DELETE FROM hot WHERE time < ?2 AND series IN (SELECT id FROM series WHERE application = ?1)")
-                        .run([.text(app), .integer(cutoff)])
                 }
                 if dropped > 0 {
                     try writer.execute("DELETE FROM time_columns WHERE NOT EXISTS (SELECT 1 FROM chunks WHERE times = time_columns.id)")

@@ -152,3 +152,26 @@ func allPoints(_ store: TelemetryStore, device: String, metric: String) throws -
         }
     }
 }
+
+@Suite struct HotBatchTests {
+    @Test func roundTripsAndRejectsCorruptRows() throws {
+        var entries: [HotBatch.Entry] = []
+        for i in 0..<50 {
+            let time: Int64 = Int64(i) * 1000 - 30_000
+            entries.append(HotBatch.Entry(series: Int64(i % 7 + 1), point: Point(time: time, value: Double(i) / 3)))
+        }
+        let blob = HotBatch.encode(entries)
+        var decoded: [HotBatch.Entry] = []
+        try blob.withUnsafeBytes { raw in try HotBatch.decode(raw, rowID: 1) { decoded.append(HotBatch.Entry(series: $0, point: $1)) } }
+        #expect(decoded.map(\.series) == entries.map(\.series))
+        #expect(decoded.map(\.point) == entries.map(\.point))
+        for length in 0..<blob.count {
+            #expect(throws: TelemetryStoreError.self) {
+                try Array(blob.prefix(length)).withUnsafeBytes { raw in try HotBatch.decode(raw, rowID: 1) { _, _ in } }
+            }
+        }
+        #expect(throws: TelemetryStoreError.self) {
+            try [0xFF, 0xFF, 0xFF, 0x0F, 1].withUnsafeBytes { (raw: UnsafeRawBufferPointer) in try HotBatch.decode(raw, rowID: 1) { _, _ in } }
+        }
+    }
+}
