@@ -299,7 +299,7 @@ struct NativeAggregator {
             for s in series {
                 let hot = hotAll[s.id] ?? []
                 var decoded: [Point] = []
-                for chunk in try reader.chunks(series: s.id, from: plan.from, to: plan.to) {
+                for chunk in try reader.chunks(series: s.id, from: plan.from, to: plan.to, withData: false) {
                     let st = chunk.statistics
                     let inside = st.startTime >= plan.from && st.endTime <= plan.to
                     let oneBucket = width.map { TimeBucket.start(of: st.startTime, width: $0) == TimeBucket.start(of: st.endTime, width: $0) } ?? true
@@ -321,7 +321,7 @@ struct NativeAggregator {
                         statisticsChunks += 1
                     } else {
                         decodedChunks += 1
-                        decoded.append(contentsOf: try chunk.points().filter { $0.time >= plan.from && $0.time <= plan.to })
+                        decoded.append(contentsOf: try reader.points(of: chunk).filter { $0.time >= plan.from && $0.time <= plan.to })
                     }
                 }
                 flush(&decoded, hot: hot, filters: plan.valueFilters, series: s, groups: &groups, order: &order, key: key)

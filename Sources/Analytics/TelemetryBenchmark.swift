@@ -16,6 +16,9 @@ public struct TelemetryBenchmark {
     public var days: Int
     public var includeDuckDB = true
     public var seed: UInt64 = 20_260_101
+    /// The store's chunk window (the trade-off: wider windows store less per point, narrower ones
+    /// answer more buckets from statistics).
+    public var chunkWindowMillis: Int64 = TelemetryStoreConfiguration().chunkWindowMillis
     let start: Int64 = 1_767_225_600_000
 
     public init(devices: Int, days: Int) {
@@ -119,7 +122,10 @@ public struct TelemetryBenchmark {
         print("points: \(points.count)")
 
         // Lorikeet: ingest into the hot table, then compact.
-        let store = try TelemetryStore(dataDirectory: dir + "/lorikeet")
+        var configuration = TelemetryStoreConfiguration()
+        configuration.chunkWindowMillis = chunkWindowMillis
+        let store = try TelemetryStore(dataDirectory: dir + "/lorikeet", configuration: configuration)
+        print("chunk window: \(Double(chunkWindowMillis) / 3_600_000) h")
         let ingest = try clock.measure {
             var i = 0
             while i < points.count {
@@ -169,7 +175,7 @@ public struct TelemetryBenchmark {
         print(String(format: "| compaction (points/s) | %.0f | – | – |", n / seconds(compaction)))
         print(String(format: "| bytes per point on disk | %.2f | %.2f | %.1f× smaller |", Double(lorikeetBytes) / n, Double(sqliteBytes) / n, Double(sqliteBytes) / Double(lorikeetBytes)))
 
-        let engine = try AnalyticsEngine(dataDirectory: dir + "/lorikeet")
+        let engine = try AnalyticsEngine(dataDirectory: dir + "/lorikeet", configuration: configuration)
         let specs = queries(firstDevice: points.first?.device ?? "")
         var lorikeetTimes: [Double] = [], sqliteTimes: [Double] = [], paths: [String] = []
         for q in specs {

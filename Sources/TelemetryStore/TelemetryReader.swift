@@ -10,10 +10,12 @@ public struct SeriesInfo: Sendable, Hashable {
 
 /// A stored chunk: statistics always, points on demand.
 public struct StoredChunk: Sendable {
+    /// The chunk's row id.
+    public var id: Int64
     public var series: Int64
     public var windowStart: Int64
     public var statistics: ChunkStatistics
-    /// zstd(chunk blob).
+    /// zstd(chunk blob); empty when the chunk was listed without its data (`withData: false`).
     public var compressed: [UInt8]
     /// zstd(time column) when the chunk's times are shared.
     public var compressedTimes: [UInt8]?
@@ -95,10 +97,13 @@ public struct TelemetryReader {
     }
 
     /// Chunks of `series` that may hold points in [from, to], in time order.
-    public func chunks(series: Int64, from: Int64, to: Int64) throws(TelemetryStoreError) -> [StoredChunk] {
+    /// - Parameter withData: also read the blobs; without, `points(of:)` reads them on demand (for
+    ///   callers that answer most chunks from their statistics).
+    public func chunks(series: Int64, from: Int64, to: Int64, withData: Bool = true) throws(TelemetryStoreError) -> [StoredChunk] {
         try sql { () throws(SQLiteError) in
+            let data = withData ? "c.data, c.times, t.data" : "NULL, NULL, NULL"
             let stmt = try connection.prepare("""
-                SELECT c.window_start, c.start_time, c.end_time, c.count, c.min, c.max, c.sum, c.first, c.last, c.data, c.times, t.data
+                SELECT c.window_start, c.start_time, c.end_time, c.count, c.min, c.max, c.sum, c.first, c.last, \(data), c.id
                 FROM chunks c LEFT JOIN time_columns t ON t.id = c.times
                 WHERE c.series = ?1 AND c.window_start > ?2 AND c.window_start <= ?3 AND c.end_time >= ?4 AND c.start_time <= ?3
                 ORDER BY c.window_start
@@ -113,11 +118,26 @@ public struct TelemetryReader {
             while try stmt.step() {
                 let stats = ChunkStatistics(count: Int(stmt.int64(3)), minValue: stmt.double(4), maxValue: stmt.double(5), sum: stmt.double(6),
                                             first: stmt.double(7), last: stmt.double(8), startTime: stmt.int64(1), endTime: stmt.int64(2))
-                out.append(StoredChunk(series: series, windowStart: stmt.int64(0), statistics: stats, compressed: stmt.blob(9),
+                out.append(StoredChunk(id: stmt.int64(12), series: series, windowStart: stmt.int64(0), statistics: stats, compressed: stmt.blob(9),
                                        compressedTimes: stmt.isNull(10) ? nil : stmt.blob(11)))
             }
             return out
         }
+    }
+
+    /// The points of a chunk, reading its blobs first when it was listed without them.
+    public func points(of chunk: StoredChunk) throws(TelemetryStoreError) -> [Point] {
+        if !chunk.compressed.isEmpty { return try chunk.points() }
+        var loaded = chunk
+        try sql { () throws(SQLiteError) in
+            let stmt = try connection.prepare("SELECT c.data, c.times, t.data FROM chunks c LEFT JOIN time_columns t ON t.id = c.times WHERE c.id = ?")
+            defer { stmt.reset() }
+            stmt.bind(1, chunk.id)
+            guard try stmt.step() else { throw SQLiteError(code: 1, message: "chunk \(chunk.id) vanished") }
+            loaded.compressed = stmt.blob(0)
+            loaded.compressedTimes = stmt.isNull(1) ? nil : stmt.blob(2)
+        }
+        return try loaded.points()
     }
 
     /// Every point of `series` in [from, to], sorted by time, hot rows laid over chunk points.

@@ -123,9 +123,11 @@ struct StoreBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Days of data.") var days = 30
     @Option(name: .long, help: "Working directory (default: a new temporary one, removed afterwards).") var workDir: String?
     @Flag(name: .long, help: "Skip DuckDB.") var noDuckdb = false
+    @Option(name: .long, help: "Chunk window in hours.") var chunkHours = 24
 
     func run() throws {
         var bench = TelemetryBenchmark(devices: devices, days: days)
+        bench.chunkWindowMillis = Int64(max(1, chunkHours)) * 3_600_000
         bench.includeDuckDB = !noDuckdb
         do {
             try bench.run(workDirectory: workDir) { line in print(line) }
