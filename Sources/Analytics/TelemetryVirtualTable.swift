@@ -33,7 +33,11 @@ enum TelemetryVirtualTable {
         var points: [Point] = []
         var position = 0
         var rowid: Int64 = 0
-        init(context: Context) { self.context = context }
+        let reader: TelemetryReader
+        init(context: Context) {
+            self.context = context
+            reader = TelemetryReader(connection: context.connection, chunkWindowMillis: context.chunkWindowMillis)
+        }
 
         /// Moves to the next point, loading series until one has points in range.
         func advance() throws(TelemetryStoreError) {
@@ -43,7 +47,6 @@ enum TelemetryVirtualTable {
                 guard seriesIndex < series.count else { return }
                 let s = series[seriesIndex]
                 seriesIndex += 1
-                let reader = TelemetryReader(connection: context.connection, chunkWindowMillis: context.chunkWindowMillis)
                 points = try reader.points(series: s.id, from: lo, to: hi, hot: hot[s.id] ?? [])
                 position = 0
             }
@@ -286,7 +289,7 @@ enum TelemetryVirtualTable {
         cur.lo = lo
         cur.hi = hi
         if empty || lo > hi { return }
-        let reader = TelemetryReader(connection: cur.context.connection, chunkWindowMillis: cur.context.chunkWindowMillis)
+        let reader = cur.reader
         cur.series = try reader.series(devices: devices, metrics: metrics)
         if cur.series.isEmpty { return }
         let ids = Set(cur.series.map(\.id))

@@ -36,6 +36,19 @@ public struct StoredChunk: Sendable {
 public struct TelemetryReader {
     public let connection: Connection
     let windowMillis: Int64
+    let statements = StatementCache()
+
+    /// Prepared statements reused for the reader's lifetime (a query visits many series).
+    final class StatementCache {
+        var statements: [String: Statement] = [:]
+    }
+
+    func prepare(_ sql: String) throws(SQLiteError) -> Statement {
+        if let s = statements.statements[sql] { return s }
+        let s = try connection.prepare(sql)
+        statements.statements[sql] = s
+        return s
+    }
 
     public init(connection: Connection, chunkWindowMillis: Int64 = TelemetryStoreConfiguration().chunkWindowMillis) {
         self.connection = connection
@@ -72,7 +85,7 @@ public struct TelemetryReader {
     /// time with duplicates resolved (latest write wins). One scan of the hot table.
     public func hotPoints(series ids: Set<Int64>?, from: Int64, to: Int64) throws(TelemetryStoreError) -> [Int64: [Point]] {
         try sql { () throws(SQLiteError) in
-            let stmt = try connection.prepare("SELECT id, data FROM hot WHERE max_time >= ? AND min_time <= ? ORDER BY id")
+            let stmt = try prepare("SELECT id, data FROM hot WHERE max_time >= ? AND min_time <= ? ORDER BY id")
             defer { stmt.reset() }
             stmt.bind(1, from)
             stmt.bind(2, to)
@@ -102,7 +115,7 @@ public struct TelemetryReader {
     public func chunks(series: Int64, from: Int64, to: Int64, withData: Bool = true) throws(TelemetryStoreError) -> [StoredChunk] {
         try sql { () throws(SQLiteError) in
             let data = withData ? "c.data, c.times, t.data" : "NULL, NULL, NULL"
-            let stmt = try connection.prepare("""
+            let stmt = try prepare("""
                 SELECT c.window_start, c.start_time, c.end_time, c.count, c.min, c.max, c.sum, c.first, c.last, \(data), c.id
                 FROM chunks c LEFT JOIN time_columns t ON t.id = c.times
                 WHERE c.series = ?1 AND c.window_start > ?2 AND c.window_start <= ?3 AND c.end_time >= ?4 AND c.start_time <= ?3
@@ -130,7 +143,7 @@ public struct TelemetryReader {
         if !chunk.compressed.isEmpty { return try chunk.points() }
         var loaded = chunk
         try sql { () throws(SQLiteError) in
-            let stmt = try connection.prepare("SELECT c.data, c.times, t.data FROM chunks c LEFT JOIN time_columns t ON t.id = c.times WHERE c.id = ?")
+            let stmt = try prepare("SELECT c.data, c.times, t.data FROM chunks c LEFT JOIN time_columns t ON t.id = c.times WHERE c.id = ?")
             defer { stmt.reset() }
             stmt.bind(1, chunk.id)
             guard try stmt.step() else { throw SQLiteError(code: 1, message: "chunk \(chunk.id) vanished") }
