@@ -48,9 +48,9 @@ public enum UplinkMetrics {
     /// - Throws: `TimeSeriesError.invalidJSON` when `json` is not a JSON object.
     public static func metrics(objectJSON json: Data, radio: Radio = Radio(), selection: Selection = .all)
         throws(TimeSeriesError) -> [(metric: String, value: Double)] {
-        let value: JSONValue
+        let value: UplinkMetrics.JSON
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: json)
+            value = try JSONDecoder().decode(UplinkMetrics.JSON.self, from: json)
         } catch {
             throw .invalidJSON(String(describing: error).prefix(200).description)
         }
@@ -59,7 +59,7 @@ public enum UplinkMetrics {
     }
 
     /// Flattens an already parsed object.
-    public static func metrics(object: JSONValue, radio: Radio = Radio(), selection: Selection = .all) -> [(metric: String, value: Double)] {
+    public static func metrics(object: UplinkMetrics.JSON, radio: Radio = Radio(), selection: Selection = .all) -> [(metric: String, value: Double)] {
         var out: [(metric: String, value: Double)] = []
         flatten(object, prefix: "", depth: 0, into: &out)
         if let v = radio.rssi { out.append(("rssi", v)) }
@@ -70,7 +70,7 @@ public enum UplinkMetrics {
         return out.filter { selection.keeps($0.metric) && $0.value.isFinite }
     }
 
-    static func flatten(_ value: JSONValue, prefix: String, depth: Int, into out: inout [(metric: String, value: Double)]) {
+    static func flatten(_ value: UplinkMetrics.JSON, prefix: String, depth: Int, into out: inout [(metric: String, value: Double)]) {
         guard depth <= maxDepth else { return }
         func name(_ key: String) -> String { prefix.isEmpty ? key : prefix + "." + key }
         switch value {
@@ -87,22 +87,24 @@ public enum UplinkMetrics {
     }
 }
 
-/// A JSON value, decodable with `JSONDecoder` (booleans stay booleans, unlike `NSNumber`).
-public enum JSONValue: Sendable, Equatable, Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+extension UplinkMetrics {
+    /// A JSON value, decodable with `JSONDecoder` (booleans stay booleans, unlike `NSNumber`).
+    public enum JSON: Sendable, Equatable, Decodable {
+        case null
+        case bool(Bool)
+        case number(Double)
+        case string(String)
+        case array([JSON])
+        case object([String: JSON])
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let n = try? c.decode(Double.self) { self = .number(n); return }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-        self = .object(try c.decode([String: JSONValue].self))
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null; return }
+            if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+            if let n = try? c.decode(Double.self) { self = .number(n); return }
+            if let s = try? c.decode(String.self) { self = .string(s); return }
+            if let a = try? c.decode([UplinkMetrics.JSON].self) { self = .array(a); return }
+            self = .object(try c.decode([String: UplinkMetrics.JSON].self))
+        }
     }
 }
