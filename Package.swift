@@ -37,6 +37,33 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Regional parameters: channel plans from Regions/ (issue #2)
+
+let regionalParametersTargets: [Target] = [
+    .target(name: "RegionalParameters", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegionalParametersTests", dependencies: ["RegionalParameters", "LoRaWAN"],
+                swiftSettings: swiftSettings),
+]
+
+// MARK: - Payload codecs (issue #6): JavaScript codecs on JavaScriptCore, native Cayenne LPP
+
+let payloadCodecTargets: [Target] = [
+    .systemLibrary(name: "CJavaScriptCore", path: "Sources/CJavaScriptCore",
+                   pkgConfig: "javascriptcoregtk-4.1",
+                   providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]),
+    .target(name: "PayloadCodecs", dependencies: ["CJavaScriptCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "PayloadCodecsTests", dependencies: ["PayloadCodecs"], swiftSettings: swiftSettings),
+]
+
+// MARK: - Rules: AWS IoT-style rule SQL, topic filters, actions as values (issue #7)
+
+let rulesTargets: [Target] = [
+    .target(name: "Rules", swiftSettings: swiftSettings),
+    // AWS's md5()/sha256()/… for Rules, over OpenSSL (Rules itself stays Foundation-only).
+    .target(name: "RulesHashing", dependencies: ["Rules", "COpenSSL"], swiftSettings: swiftSettings),
+    .testTarget(name: "RulesTests", dependencies: ["Rules", "RulesHashing"], swiftSettings: swiftSettings),
+]
+
 // MARK: - Telemetry: time-series chunks, the telemetry store, SQL analytics (issue #5)
 
 let telemetryTargets: [Target] = [
@@ -55,12 +82,28 @@ let executableTargets: [Target] = [
         name: "lorikeet",
         dependencies: [
             "LoRaWAN",
+            "RegionalParameters",
+            "PayloadCodecs",
+            .product(name: "Yams", package: "Yams"),
+            "Rules",
+            "RulesHashing",
             "TimeSeries", "TelemetryStore", "Analytics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
     ),
 ]
+
+// Every area's targets, in level order.
+let allTargets: [Target] =
+    systemLibraries
+    + sqliteTargets
+    + foundationTargets
+    + regionalParametersTargets
+    + payloadCodecTargets
+    + rulesTargets
+    + telemetryTargets
+    + executableTargets
 
 let package = Package(
     name: "Lorikeet",
@@ -75,6 +118,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + telemetryTargets + executableTargets
+    targets: allTargets
 )

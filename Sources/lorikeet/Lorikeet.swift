@@ -9,7 +9,12 @@ struct Lorikeet: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             FrameCommand.self,
-            ImportCommand.self, QueryCommand.self, BenchCommand.self,
+            RegionsCommand.self,
+            CodecCommand.self,
+            RulesCommand.self,
+            BenchCommand.self,
+            ImportCommand.self,
+            QueryCommand.self,
         ]
     )
 }

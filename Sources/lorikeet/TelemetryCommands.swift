@@ -104,15 +104,6 @@ struct QueryCommand: ParsableCommand {
     }
 }
 
-/// `lorikeet bench …`: benchmarks with their baselines in the same run.
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmarks (build with -c release).",
-        subcommands: [StoreBenchCommand.self]
-    )
-}
-
 /// `lorikeet bench store`
 struct StoreBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
