@@ -73,6 +73,8 @@ public struct ImportReport: Sendable {
 public struct TelemetryImporter {
     public var batchRows = 100_000
     public var maxReportedErrors = 100
+    /// Lines longer than this are refused (a file without newlines must not be read into memory).
+    public var maxLineBytes = 1 << 20
     public var compactAtEnd = true
     public init() {}
 
@@ -94,8 +96,10 @@ public struct TelemetryImporter {
 
         func handleLine(_ bytes: ArraySlice<UInt8>) throws(TelemetryStoreError) {
             lineNumber += 1
-            let line = String(decoding: bytes, as: UTF8.self)
+            var line = String(decoding: bytes, as: UTF8.self)
             if !headerSeen {
+                // A UTF-8 byte order mark, as spreadsheet exports write it.
+                if line.hasPrefix("\u{FEFF}") { line.removeFirst() }
                 headerSeen = true
                 let names = (try? TelemetryCSV.fields(Substring(line.hasSuffix("\r") ? String(line.dropLast()) : line)))?.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 guard names == TelemetryCSV.header else {
@@ -136,6 +140,9 @@ public struct TelemetryImporter {
                 start = nl + 1
             }
             carry.removeSubrange(..<start)
+            if carry.count > maxLineBytes {
+                throw .importFile("line \(lineNumber + 1): longer than \(maxLineBytes) bytes")
+            }
         }
         if !carry.isEmpty { try handleLine(carry[...]) }
         if !headerSeen { throw .importFile("the file is empty (expected the header time,device,metric,value)") }

@@ -175,3 +175,37 @@ func allPoints(_ store: TelemetryStore, device: String, metric: String) throws -
         }
     }
 }
+
+@Suite struct ImporterTests {
+    @Test func keepsGoodRowsAndReportsBadOnesWithLineNumbers() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/in.csv"
+        let csv = "\u{FEFF}time,device,metric,value\r\n2026-01-01T00:00:00Z,a,t,1\r\nbad,a,t,2\n\n1767225660000,a,t,3"
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+        let store = try TelemetryStore(dataDirectory: dir)
+        var acks: [Int] = []
+        var importer = TelemetryImporter()
+        importer.batchRows = 1
+        let report = try importer.importCSV(path: file, into: store, acknowledged: { acks.append($0) })
+        #expect(report.imported == 2)
+        #expect(report.badRowCount == 1)
+        #expect(report.badRows.first?.line == 3)
+        #expect(acks == [1, 2])
+        #expect(try allPoints(store, device: "a", metric: "t").map(\.value) == [1, 3])
+    }
+
+    @Test func refusesAMissingHeaderAndEndlessLines() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try TelemetryStore(dataDirectory: dir)
+        let noHeader = dir + "/a.csv"
+        try Data("2026-01-01T00:00:00Z,a,t,1\n".utf8).write(to: URL(fileURLWithPath: noHeader))
+        #expect(throws: TelemetryStoreError.self) { try TelemetryImporter().importCSV(path: noHeader, into: store) }
+        let endless = dir + "/b.csv"
+        try Data(("time,device,metric,value\n" + String(repeating: "x", count: 3000)).utf8).write(to: URL(fileURLWithPath: endless))
+        var importer = TelemetryImporter()
+        importer.maxLineBytes = 1000
+        #expect(throws: TelemetryStoreError.self) { try importer.importCSV(path: endless, into: store) }
+    }
+}

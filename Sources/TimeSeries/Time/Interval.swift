@@ -35,6 +35,9 @@ public enum Interval {
             default: throw .invalidInterval(String(text))
             }
             total += n * unit
+            // Each part is at most 1e9 weeks (< 2^60): checking after every part keeps the sum
+            // far from overflowing however many parts there are.
+            guard total <= 1000 * 366 * 86_400_000 else { throw .invalidInterval(String(text)) }
         }
         guard total > 0, total <= 1000 * 366 * 86_400_000 else { throw .invalidInterval(String(text)) }
         return total
