@@ -9,7 +9,7 @@ import SQLite
 ///   for a duplicate (series, time) the latest wins.
 /// - `chunks(id, series, window_start, start_time, end_time, count, min, max, sum, first, last,
 ///   data)`: one compacted chunk per series and time window; `data` is zstd(chunk blob, see
-///   `ChunkEncoder`). Every hot row is newer than every chunk point of its series (compaction moves
+///   `ChunkEncoder`), or the blob itself when zstd would not make it smaller (`Zstd.pack`). Every hot row is newer than every chunk point of its series (compaction moves
 ///   all hot rows up to a rowid at once), so a reader lays hot rows over chunk points.
 ///   When `times` is set, the chunk's times are not in `data` but in `time_columns.data` (zstd of
 ///   a time column): the metrics of one uplink share its receive time, so the chunks of one device

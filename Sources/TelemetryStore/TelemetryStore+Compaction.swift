@@ -175,22 +175,22 @@ extension TelemetryStore {
 public enum ChunkCodec {
     /// Encodes and compresses sorted, unique points.
     public static func encode(_ points: [Point], level: Int32 = 3, externalTimes: Bool = false) throws(TelemetryStoreError) -> [UInt8] {
-        try Zstd.compress(ChunkEncoder.encode(points, externalTimes: externalTimes), level: level)
+        try Zstd.pack(ChunkEncoder.encode(points, externalTimes: externalTimes), level: level)
     }
 
     /// Encodes and compresses a time column.
     public static func encodeTimeColumn(_ times: [Int64], level: Int32 = 3) throws(TelemetryStoreError) -> [UInt8] {
-        try Zstd.compress(ChunkEncoder.encodeTimeColumn(times), level: level)
+        try Zstd.pack(ChunkEncoder.encodeTimeColumn(times), level: level)
     }
 
     /// Decompresses and decodes a stored chunk and, when it has one, its compressed time column.
     public static func decode(compressed: UnsafeRawBufferPointer, timeColumn: [UInt8]? = nil, series: Int64 = 0, windowStart: Int64 = 0) throws(TelemetryStoreError) -> [Point] {
-        let blob = try Zstd.decompress(compressed)
+        let blob = try Zstd.unpack(compressed)
         var times: [Int64]?
         if let timeColumn {
             let raw: [UInt8]
             do {
-                raw = try timeColumn.withUnsafeBytes { p in try Zstd.decompress(p) }
+                raw = try timeColumn.withUnsafeBytes { p in try Zstd.unpack(p) }
             } catch let e as TelemetryStoreError { throw e } catch { throw .zstd("\(error)") }
             do { times = try ChunkDecoder.decodeTimeColumn(raw) } catch { throw .corruptChunk(series: series, windowStart: windowStart, error) }
         }

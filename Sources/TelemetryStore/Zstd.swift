@@ -18,6 +18,25 @@ enum Zstd {
         return out
     }
 
+    /// zstd's frame magic number, little-endian on disk: 28 B5 2F FD.
+    static let magic: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD]
+
+    /// Compresses `input` unless that does not make it smaller (bit-packed columns often do not
+    /// shrink, and a frame costs ≈ 10 bytes): then `input` is stored as is. Our blob formats start
+    /// with a format-version byte (1), never with zstd's magic, so `unpack` can tell them apart.
+    static func pack(_ input: [UInt8], level: Int32) throws(TelemetryStoreError) -> [UInt8] {
+        let compressed = try compress(input, level: level)
+        return compressed.count < input.count ? compressed : input
+    }
+
+    /// The inverse of `pack`.
+    static func unpack(_ input: UnsafeRawBufferPointer) throws(TelemetryStoreError) -> [UInt8] {
+        if input.count >= 4 && input[0] == magic[0] && input[1] == magic[1] && input[2] == magic[2] && input[3] == magic[3] {
+            return try decompress(input)
+        }
+        return Array(input)
+    }
+
     /// Decompresses one frame; refuses frames without a declared size or with an absurd one.
     static func decompress(_ input: UnsafeRawBufferPointer) throws(TelemetryStoreError) -> [UInt8] {
         guard let base = input.baseAddress, input.count > 0 else { throw .zstd("empty frame") }

@@ -209,3 +209,18 @@ func allPoints(_ store: TelemetryStore, device: String, metric: String) throws -
         #expect(throws: TelemetryStoreError.self) { try importer.importCSV(path: endless, into: store) }
     }
 }
+
+@Suite struct ChunkCodecStorageTests {
+    @Test func storesBlobsRawWhenZstdDoesNotHelpAndReadsBoth() throws {
+        // Two points: the frame would be larger than the blob.
+        let few = [Point(time: 1, value: 2.5), Point(time: 2, value: 2.6)]
+        let packed = try ChunkCodec.encode(few)
+        #expect(packed.first == 1)
+        #expect(try packed.withUnsafeBytes { try ChunkCodec.decode(compressed: $0) } == few)
+        // Many regular points compress: stored as a zstd frame.
+        let many = (0..<2000).map { Point(time: Int64($0) * 60_000, value: 20) }
+        let frame = try ChunkCodec.encode(many)
+        #expect(Array(frame.prefix(4)) == Zstd.magic)
+        #expect(try frame.withUnsafeBytes { try ChunkCodec.decode(compressed: $0) } == many)
+    }
+}
