@@ -15,6 +15,7 @@ struct Lorikeet: AsyncParsableCommand {
             BenchCommand.self,
             ImportCommand.self,
             QueryCommand.self,
+            ExportCommand.self,
         ]
     )
 }

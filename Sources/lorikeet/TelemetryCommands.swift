@@ -2,6 +2,7 @@ import Analytics
 import ArgumentParser
 import Foundation
 import TelemetryStore
+import TimeSeries
 
 /// `lorikeet import …`: bulk loads.
 struct ImportCommand: AsyncParsableCommand {
@@ -122,6 +123,62 @@ struct StoreBenchCommand: ParsableCommand {
         bench.includeDuckDB = !noDuckdb
         do {
             try bench.run(workDirectory: workDir) { line in print(line) }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `lorikeet export …`
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export data from the data directory.",
+        subcommands: [ExportTelemetryCommand.self]
+    )
+}
+
+/// `lorikeet export telemetry [--data-dir DIR] [--device D]… [--metric M]… [--from T] [--to T] [--output FILE]`
+struct ExportTelemetryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "telemetry",
+        abstract: "Write points as CSV in the import format (time,device,metric,value; time RFC 3339 UTC)."
+    )
+    @Option(name: .long, help: "The data directory.") var dataDir = "./lorikeet-data"
+    @Option(name: .long, help: "Only this device (repeatable).") var device: [String] = []
+    @Option(name: .long, help: "Only this metric (repeatable).") var metric: [String] = []
+    @Option(name: .long, help: "From this time (RFC 3339 or epoch ms), inclusive.") var from: String?
+    @Option(name: .long, help: "To this time (RFC 3339 or epoch ms), inclusive.") var to: String?
+    @Option(name: .long, help: "Output file (default: standard output).") var output: String?
+
+    func run() throws {
+        func time(_ s: String?, _ fallback: Int64) throws -> Int64 {
+            guard let s else { return fallback }
+            if let ms = Int64(s) { return ms }
+            if let ms = RFC3339.parseOrNil(s) { return ms }
+            throw ValidationError("'\(s)' is neither RFC 3339 nor epoch milliseconds")
+        }
+        let lo = try time(from, .min), hi = try time(to, .max)
+        guard lo <= hi else { throw ValidationError("--from is after --to") }
+        let handle: FileHandle
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil), let h = FileHandle(forWritingAtPath: output) else {
+                throw ValidationError("cannot write \(output)")
+            }
+            handle = h
+        } else {
+            handle = .standardOutput
+        }
+        let path = TelemetryStore.databasePath(dataDirectory: dataDir)
+        guard FileManager.default.fileExists(atPath: path) else {
+            FileHandle.standardError.write(Data("error: no telemetry store at \(path)\n".utf8))
+            throw ExitCode.failure
+        }
+        do {
+            let n = try TelemetryExporter().exportCSV(from: path, devices: device.isEmpty ? nil : Set(device),
+                                                      metrics: metric.isEmpty ? nil : Set(metric), range: lo...hi) { handle.write(Data($0.utf8)) }
+            FileHandle.standardError.write(Data("exported \(n) points\n".utf8))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
