@@ -75,6 +75,25 @@ let telemetryTargets: [Target] = [
     .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Events: detectors and alert lifecycle (pure), alert store (disk), hook delivery (I/O) (issue #7)
+
+let eventsTargets: [Target] = [
+    .target(name: "Events", swiftSettings: swiftSettings),
+    .target(name: "AlertStore", dependencies: ["Events", "SQLite"], swiftSettings: swiftSettings),
+    .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL", "SQLite"], swiftSettings: swiftSettings),
+    .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
+    .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Events"], swiftSettings: swiftSettings),
+    .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),
+]
+
+// MARK: - LoRaWAN tools: libFuzzer target over frame and MAC-command parsing (issue #2).
+// Built for fuzzing only by scripts/run-fuzz (`make fuzz`), which adds -sanitize=fuzzer,address
+// and -D LORIKEET_FUZZING; in a normal build it is a stub that says how to run it.
+
+let lorawanToolTargets: [Target] = [
+    .executableTarget(name: "FuzzFrames", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -87,6 +106,8 @@ let executableTargets: [Target] = [
             .product(name: "Yams", package: "Yams"),
             "Rules",
             "RulesHashing",
+            "Events",
+            "AlertHooks",
             "TimeSeries", "TelemetryStore", "Analytics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
@@ -102,6 +123,8 @@ let allTargets: [Target] =
     + regionalParametersTargets
     + payloadCodecTargets
     + rulesTargets
+    + eventsTargets
+    + lorawanToolTargets
     + telemetryTargets
     + executableTargets
 

@@ -34,4 +34,34 @@ static inline int lorikeet_cmac_restart(EVP_MAC_CTX *ctx) {
     return EVP_MAC_init(ctx, NULL, 0, NULL);
 }
 
+/// Creates an AES-128-ECB context (no padding) keyed for encryption (`encrypt` = 1) or
+/// decryption (`encrypt` = 0). Returns NULL on failure. The caller frees it with EVP_CIPHER_CTX_free.
+/// LoRaWAN uses single-block ECB as its building block (key derivation, A_i key streams,
+/// join-accept "encryption" which is an AES decrypt operation on the network side).
+static inline EVP_CIPHER_CTX *lorikeet_aes128_ecb_new(const unsigned char *key, int encrypt) {
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) return NULL;
+    if (EVP_CipherInit_ex(ctx, EVP_aes_128_ecb(), NULL, key, NULL, encrypt) != 1) {
+        EVP_CIPHER_CTX_free(ctx);
+        return NULL;
+    }
+    EVP_CIPHER_CTX_set_padding(ctx, 0);
+    return ctx;
+}
+
+/// Transforms exactly one 16-byte block with a context from lorikeet_aes128_ecb_new.
+/// `in` and `out` may be the same buffer. Returns 1 on success.
+static inline int lorikeet_aes128_ecb_block(EVP_CIPHER_CTX *ctx, const unsigned char *in, unsigned char *out) {
+    int outl = 0;
+    if (EVP_CipherUpdate(ctx, out, &outl, in, 16) != 1) return 0;
+    return outl == 16;
+}
+
+/// Finishes a CMAC computation into a 16-byte buffer. Returns 1 on success.
+static inline int lorikeet_cmac_final16(EVP_MAC_CTX *ctx, unsigned char *out) {
+    size_t outl = 0;
+    if (EVP_MAC_final(ctx, out, &outl, 16) != 1) return 0;
+    return outl == 16;
+}
+
 #endif

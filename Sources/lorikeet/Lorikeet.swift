@@ -13,6 +13,7 @@ struct Lorikeet: AsyncParsableCommand {
             CodecCommand.self,
             RulesCommand.self,
             BenchCommand.self,
+            EventsCommand.self,
             ImportCommand.self,
             QueryCommand.self,
             ExportCommand.self,
