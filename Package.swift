@@ -64,6 +64,17 @@ let rulesTargets: [Target] = [
     .testTarget(name: "RulesTests", dependencies: ["Rules", "RulesHashing"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Telemetry: time-series chunks, the telemetry store, SQL analytics (issue #5)
+
+let telemetryTargets: [Target] = [
+    .target(name: "TimeSeries", swiftSettings: swiftSettings),
+    .target(name: "TelemetryStore", dependencies: ["TimeSeries", "SQLite", "CSQLite", "CZstd"], swiftSettings: swiftSettings),
+    .target(name: "Analytics", dependencies: ["TimeSeries", "TelemetryStore", "SQLite", "CSQLite"], swiftSettings: swiftSettings),
+    .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries"], swiftSettings: swiftSettings),
+    .testTarget(name: "TelemetryStoreTests", dependencies: ["TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
+    .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
+]
+
 // MARK: - Events: detectors and alert lifecycle (pure), alert store (disk), hook delivery (I/O) (issue #7)
 
 let eventsTargets: [Target] = [
@@ -175,6 +186,7 @@ let executableTargets: [Target] = [
             "AlertHooks",
             "Registry",
             "ServerApp",
+            "TimeSeries", "TelemetryStore", "Analytics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -193,6 +205,7 @@ let allTargets: [Target] =
     + eventsTargets
     + lorawanToolTargets
     + networkServerTargets
+    + telemetryTargets
     + executableTargets
 
 let package = Package(

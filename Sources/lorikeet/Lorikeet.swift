@@ -19,6 +19,9 @@ struct Lorikeet: AsyncParsableCommand {
             DeviceProfileCommand.self,
             DeviceCommand.self,
             GatewayCommand.self,
+            ImportCommand.self,
+            QueryCommand.self,
+            ExportCommand.self,
         ]
     )
 }
