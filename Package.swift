@@ -37,6 +37,47 @@ let foundationTargets: [Target] = [
     .testTarget(name: "LoRaWANTests", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - MQTT broker (issue #4): the pure MQTT codec (level 0) and the broker service (level 3)
+
+let brokerTargets: [Target] = [
+    .target(
+        name: "MQTT",
+        dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Broker",
+        dependencies: [
+            "MQTT", "COpenSSL",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "MQTTTests",
+        dependencies: [
+            "MQTT",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "BrokerTests",
+        dependencies: [
+            "Broker", "MQTT",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+
 // MARK: - The executable (argument parsing only)
 
 let executableTargets: [Target] = [
@@ -44,7 +85,10 @@ let executableTargets: [Target] = [
         name: "lorikeet",
         dependencies: [
             "LoRaWAN",
+            "Broker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -64,5 +108,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
-    targets: systemLibraries + sqliteTargets + foundationTargets + executableTargets
+    targets: systemLibraries + sqliteTargets + foundationTargets + brokerTargets + executableTargets
 )
