@@ -9,6 +9,7 @@ struct Lorikeet: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             FrameCommand.self,
+            BrokerCommand.self,
         ]
     )
 }
