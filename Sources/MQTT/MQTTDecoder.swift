@@ -50,6 +50,12 @@ public struct MQTTDecoder: ByteToMessageDecoder, Sendable {
         while true {
             switch state {
             case .waitingForHeader:
+                // Fail fast on a server when the first byte already shows the peer is not
+                // sending CONNECT (an HTTP request, say), instead of waiting for a body.
+                if version == nil, let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+                   first != PacketType.connect.rawValue << 4 {
+                    throw .unexpectedPacket("the first packet must be CONNECT")
+                }
                 guard let (header, length, headerSize) = try Self.peekFixedHeader(buffer) else { return nil }
                 let total = headerSize + length
                 guard total <= maximumPacketSize else { throw .packetTooLarge(size: total, maximum: maximumPacketSize) }
@@ -58,11 +64,6 @@ public struct MQTTDecoder: ByteToMessageDecoder, Sendable {
             case let .waitingForBody(header, length):
                 guard let body = buffer.readSlice(length: length) else { return nil }
                 state = .waitingForHeader
-                if version == nil {
-                    guard header >> 4 == PacketType.connect.rawValue else {
-                        throw .unexpectedPacket("the first packet must be CONNECT")
-                    }
-                }
                 let packet = try MQTTPacket.decode(fixedHeader: header, body: body, version: version ?? .v5)
                 if case .connect(let c) = packet {
                     if version == nil { version = c.protocolVersion }
