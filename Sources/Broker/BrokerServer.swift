@@ -53,6 +53,11 @@ public final class BrokerServer: Service, Sendable {
         self.bound = eventLoopGroup.next().makePromise(of: BrokerAddresses.self)
     }
 
+    deinit {
+        // Never bound (the service never ran): release anyone waiting. A second completion is ignored.
+        bound.fail(CancellationError())
+    }
+
     /// Waits until the listeners are bound (useful with port 0) and returns their ports.
     public func waitUntilBound() async throws -> BrokerAddresses {
         try await bound.futureResult.get()
