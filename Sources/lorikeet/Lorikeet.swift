@@ -10,6 +10,7 @@ struct Lorikeet: AsyncParsableCommand {
         subcommands: [
             FrameCommand.self,
             BrokerCommand.self,
+            BenchCommand.self,
         ]
     )
 }

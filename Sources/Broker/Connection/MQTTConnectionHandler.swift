@@ -30,6 +30,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// The DISCONNECT the client sent, if it sent one before closing.
     private var disconnect: DisconnectPacket?
     private var version: ProtocolVersion?
+    /// Writes to channels on this event loop wait here until the read burst ends.
+    private let batch = FlushBatch()
 
     init(core: BrokerCore, authenticator: any BrokerAuthenticator, configuration: BrokerConfiguration, logger: Logger) {
         self.core = core
@@ -133,6 +135,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             guard case let .connected(clientID, handle) = state else { break }
             self.handle(p, clientID: clientID, handle: handle, context: context)
         }
+        batch.flush()
     }
 
     private func startKeepAlive(_ seconds: UInt16, context: ChannelHandlerContext) {
@@ -164,17 +167,18 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
                 violation(code, context: context)
                 return
             }
-            core.perform { state, now in state.publish(p, topic: topic, clientID: clientID, connection: conn, now: now) }
+            core.perform(batch: batch) { state, now in state.publish(p, topic: topic, clientID: clientID, connection: conn, now: now) }
         case .puback, .pubrec, .pubrel, .pubcomp:
-            core.perform { state, now in state.acknowledge(packet, clientID: clientID, connection: conn, now: now) }
+            core.perform(batch: batch) { state, now in state.acknowledge(packet, clientID: clientID, connection: conn, now: now) }
         case .subscribe(let s):
-            core.perform { state, now in state.subscribe(s, clientID: clientID, connection: conn, now: now) }
+            core.perform(batch: batch) { state, now in state.subscribe(s, clientID: clientID, connection: conn, now: now) }
         case .unsubscribe(let u):
-            core.perform { state, _ in state.unsubscribe(u, clientID: clientID, connection: conn) }
+            core.perform(batch: batch) { state, _ in state.unsubscribe(u, clientID: clientID, connection: conn) }
         case .pingreq:
             var buffer = context.channel.allocator.buffer(capacity: 2)
             MQTTPacket.pingresp.encode(into: &buffer, version: handle.version)
-            context.writeAndFlush(NIOAny(buffer), promise: nil)
+            context.write(NIOAny(buffer), promise: nil)
+            batch.add(context.channel)
         case .disconnect(let d):
             // MQTT 5.0 §3.14.2.2.2: a Session Expiry Interval of 0 at CONNECT may not be raised.
             if d.properties.sessionExpiryInterval.map({ $0 > 0 }) == true,
@@ -234,6 +238,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         default:
             violation(e.reasonCode, context: context)
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        batch.flush()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -48,8 +48,12 @@ final class BrokerCore: Sendable {
     }
 
     /// Runs `body` on the state under the lock and carries out the effects it returns.
+    ///
+    /// - Parameter batch: the calling connection's flush batch, when called from a channel
+    ///   handler: writes to channels on the caller's event loop are then flushed once at the end
+    ///   of the read burst instead of once per packet.
     @discardableResult
-    func perform<R>(_ body: (inout BrokerState, Duration) -> (R, [BrokerEffect])) -> R {
+    func perform<R>(batch: FlushBatch? = nil, _ body: (inout BrokerState, Duration) -> (R, [BrokerEffect])) -> R {
         let now = clock.now()
         var writes: [(ConnectionHandle, [MQTTPacket], Bool)] = []
         let result: R = locked.withLock { l in
@@ -79,31 +83,100 @@ final class BrokerCore: Sendable {
             }
             return r
         }
-        for (h, packets, close) in writes { write(packets, to: h, close: close) }
+        switch writes.count {
+        case 0: break
+        case 1: write(writes[0].1, to: writes[0].0, close: writes[0].2, batch: batch)
+        default: writeGrouped(writes, batch: batch)
+        }
         return result
     }
 
-    func perform(_ body: (inout BrokerState, Duration) -> [BrokerEffect]) {
-        perform { state, now in ((), body(&state, now)) }
+    func perform(batch: FlushBatch? = nil, _ body: (inout BrokerState, Duration) -> [BrokerEffect]) {
+        perform(batch: batch) { state, now in ((), body(&state, now)) }
     }
 
-    private func write(_ packets: [MQTTPacket], to h: ConnectionHandle, close: Bool) {
-        let channel = h.channel
-        if !packets.isEmpty {
-            var size = 0
-            for p in packets { size += p.encodedSize(version: h.version) }
-            var buffer = channel.allocator.buffer(capacity: size)
-            for p in packets {
-                if case .publish = p { metrics.publishesSent.increment() }
-                p.encode(into: &buffer, version: h.version)
+    /// Many connections (fan-out): one task per foreign event loop rather than one per channel.
+    private func writeGrouped(_ writes: [(ConnectionHandle, [MQTTPacket], Bool)], batch: FlushBatch?) {
+        var local: [(any Channel, ByteBuffer?, Bool)] = []
+        var foreign: [ObjectIdentifier: (any EventLoop, [(any Channel, ByteBuffer?, Bool)])] = [:]
+        var cache: [ProtocolVersion: (MQTTPacket, ByteBuffer)] = [:]
+        for (h, packets, close) in writes {
+            var buffer: ByteBuffer?
+            if packets.count == 1, case .publish(let p) = packets[0], p.packetIdentifier == nil,
+               let cached = cache[h.version], cached.0 == packets[0] {
+                // Identical QoS 0 PUBLISH for another subscriber: share the encoded bytes.
+                buffer = cached.1
+                metrics.publishesSent.increment()
+            } else if !packets.isEmpty {
+                let b = encode(packets, version: h.version, allocator: h.channel.allocator)
+                if packets.count == 1, case .publish(let p) = packets[0], p.packetIdentifier == nil { cache[h.version] = (packets[0], b) }
+                buffer = b
             }
-            if close {
+            let loop = h.channel.eventLoop
+            if loop.inEventLoop {
+                local.append((h.channel, buffer, close))
+            } else {
+                foreign[ObjectIdentifier(loop), default: (loop, [])].1.append((h.channel, buffer, close))
+            }
+        }
+        for (channel, buffer, close) in local { deliver(buffer, on: channel, close: close, batch: batch) }
+        for (_, (loop, items)) in foreign {
+            let items = items
+            loop.execute {
+                for (channel, buffer, close) in items {
+                    if let buffer { channel.write(buffer, promise: nil) }
+                    if close {
+                        channel.flush()
+                        channel.close(promise: nil)
+                    }
+                }
+                for (channel, _, close) in items where !close { channel.flush() }
+            }
+        }
+    }
+
+    private func encode(_ packets: [MQTTPacket], version: ProtocolVersion, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var size = 0
+        for p in packets { size += p.encodedSize(version: version) }
+        var buffer = allocator.buffer(capacity: size)
+        for p in packets {
+            if case .publish = p { metrics.publishesSent.increment() }
+            p.encode(into: &buffer, version: version)
+        }
+        return buffer
+    }
+
+    /// Writes on the current event loop: batched when the caller gave a batch.
+    private func deliver(_ buffer: ByteBuffer?, on channel: any Channel, close: Bool, batch: FlushBatch?) {
+        if close {
+            if let buffer {
                 channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        } else if let buffer {
+            if let batch {
+                channel.write(buffer, promise: nil)
+                batch.add(channel)
             } else {
                 channel.writeAndFlush(buffer, promise: nil)
             }
+        }
+    }
+
+    private func write(_ packets: [MQTTPacket], to h: ConnectionHandle, close: Bool, batch: FlushBatch? = nil) {
+        let buffer = packets.isEmpty ? nil : encode(packets, version: h.version, allocator: h.channel.allocator)
+        let channel = h.channel
+        if channel.eventLoop.inEventLoop {
+            deliver(buffer, on: channel, close: close, batch: batch)
         } else if close {
-            channel.close(promise: nil)
+            if let buffer {
+                channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        } else if let buffer {
+            channel.writeAndFlush(buffer, promise: nil)
         }
     }
 
@@ -164,4 +237,20 @@ final class BrokerCore: Sendable {
     }
 
     var connectionCount: Int { locked.withLock { $0.handles.count } }
+}
+
+/// Channels written on one event loop during a read burst, flushed once when the burst ends.
+/// Owned by one connection handler and used only on its event loop.
+final class FlushBatch {
+    private var channels: [ObjectIdentifier: any Channel] = [:]
+
+    func add(_ channel: any Channel) {
+        channels[ObjectIdentifier(channel)] = channel
+    }
+
+    func flush() {
+        guard !channels.isEmpty else { return }
+        for c in channels.values { c.flush() }
+        channels.removeAll(keepingCapacity: true)
+    }
 }

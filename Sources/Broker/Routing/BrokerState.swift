@@ -230,9 +230,9 @@ struct BrokerState {
     /// A PUBLISH from a client, its topic alias already resolved into `topic`.
     mutating func publish(_ p: PublishPacket, topic: String, clientID: String, connection conn: ConnectionID,
                           now: Duration) -> [BrokerEffect] {
-        guard var session = sessions[clientID] else { return [] }
-        let v5 = session.version == .v5
-        let allowed = policy.mayPublish(session.principal, topic: topic)
+        guard let principal = sessions[clientID]?.principal, let version = sessions[clientID]?.version else { return [] }
+        let v5 = version == .v5
+        let allowed = policy.mayPublish(principal, topic: topic)
         var effects: [BrokerEffect] = []
         switch p.qos {
         case .atMostOnce:
@@ -244,15 +244,16 @@ struct BrokerState {
             let id = p.packetIdentifier ?? 0
             if !allowed {
                 effects.append(.send(conn, .pubrec(AckPacket(packetIdentifier: id, reasonCode: v5 ? .notAuthorized : .success))))
-                if !v5 { _ = session.receiveQoS2(id); sessions[clientID] = session }
+                // 3.1.1 cannot refuse: the flow continues to PUBREL/PUBCOMP as usual.
+                if !v5 { _ = sessions[clientID]?.receiveQoS2(id) }
                 return effects
             }
-            if !session.inboundQoS2.contains(id) && session.inboundQoS2.count >= Int(limits.receiveMaximum) {
+            let open = sessions[clientID]?.inboundQoS2
+            if open?.contains(id) == false && (open?.count ?? 0) >= Int(limits.receiveMaximum) {
                 // MQTT 5.0 §3.3.4: more unacknowledged QoS 2 PUBLISHes than Receive Maximum.
-                return protocolViolation(conn, version: session.version, code: .receiveMaximumExceeded)
+                return protocolViolation(conn, version: version, code: .receiveMaximumExceeded)
             }
-            let isNew = session.receiveQoS2(id)
-            sessions[clientID] = session
+            let isNew = sessions[clientID]?.receiveQoS2(id) ?? false
             effects.append(.send(conn, .pubrec(AckPacket(packetIdentifier: id))))
             // A retransmitted QoS 2 PUBLISH is acknowledged again but not delivered twice.
             if !isNew { return effects }
@@ -260,6 +261,7 @@ struct BrokerState {
         guard allowed else { return effects }
         let message = BrokerMessage(publish: p, topic: topic, clientID: clientID, now: now)
         if p.retain { storeRetained(message) }
+        if effects.isEmpty { return route(message, now: now) }
         return effects + route(message, now: now)
     }
 
@@ -342,10 +344,11 @@ struct BrokerState {
     }
 
     private mutating func offer(_ d: PendingDelivery, to clientID: String, now: Duration) -> [BrokerEffect] {
-        guard var s = sessions[clientID] else { return [] }
-        guard policy.mayReceive(s.principal, topic: d.message.topic) else { return [] }
-        let outcome = s.deliver(d, now: now)
-        sessions[clientID] = s
+        // Mutate the session in place: copying it out of the dictionary would copy its
+        // in-flight table on every delivery.
+        guard let principal = sessions[clientID]?.principal,
+              policy.mayReceive(principal, topic: d.message.topic),
+              let outcome = sessions[clientID]?.deliver(d, now: now) else { return [] }
         switch outcome {
         case .send(let p):
             guard let conn = connections[clientID]?.id else { return [] }
@@ -360,17 +363,17 @@ struct BrokerState {
     // MARK: Acknowledgements from the client
 
     mutating func acknowledge(_ packet: MQTTPacket, clientID: String, connection conn: ConnectionID, now: Duration) -> [BrokerEffect] {
-        guard var s = sessions[clientID] else { return [] }
+        guard sessions[clientID] != nil else { return [] }
         var dropped: [DropReason] = []
         let out: [MQTTPacket]
         switch packet {
-        case .puback(let a): out = s.acknowledge(pubAck: a.packetIdentifier, now: now, dropped: &dropped)
-        case .pubrec(let a): out = s.acknowledge(pubRec: a.packetIdentifier, reasonCode: a.reasonCode, now: now, dropped: &dropped)
-        case .pubcomp(let a): out = s.acknowledge(pubComp: a.packetIdentifier, now: now, dropped: &dropped)
-        case .pubrel(let a): out = [s.release(a.packetIdentifier)]
+        case .puback(let a): out = sessions[clientID]?.acknowledge(pubAck: a.packetIdentifier, now: now, dropped: &dropped) ?? []
+        case .pubrec(let a): out = sessions[clientID]?.acknowledge(pubRec: a.packetIdentifier, reasonCode: a.reasonCode, now: now, dropped: &dropped) ?? []
+        case .pubcomp(let a): out = sessions[clientID]?.acknowledge(pubComp: a.packetIdentifier, now: now, dropped: &dropped) ?? []
+        case .pubrel(let a): out = (sessions[clientID]?.release(a.packetIdentifier)).map { [$0] } ?? []
         default: out = []
         }
-        sessions[clientID] = s
+        if out.isEmpty && dropped.isEmpty { return [] }
         return out.map { .send(conn, $0) } + dropped.map { .dropped($0) }
     }
 
