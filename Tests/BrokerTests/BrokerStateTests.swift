@@ -72,6 +72,7 @@ struct BrokerStateTests {
         let o = h.state.connect(c, principal: .anonymous, connection: ConnectionID(2), now: .zero)
         #expect(o.refused)
         #expect(sent(o.effects, to: 2) == [.connack(ConnAckPacket(reasonCode: .clientIdentifierNotValid))])
+        #expect(o.effects.contains { if case .close(let c) = $0 { c == ConnectionID(2) } else { false } })
     }
 
     @Test("retained message delivered on subscribe with RETAIN set; empty payload clears it")

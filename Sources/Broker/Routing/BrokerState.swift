@@ -95,6 +95,7 @@ struct BrokerState {
             if !v5 && !c.cleanStart {
                 ack.reasonCode = .clientIdentifierNotValid
                 effects.append(.send(conn, .connack(ack)))
+                effects.append(.close(conn))
                 return ConnectOutcome(clientID: "", keepAlive: 0, effects: effects, refused: true)
             }
             nextAssignedID &+= 1
