@@ -44,14 +44,15 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         self.keepAlive = KeepAliveMonitor(keepAlive: 0, now: core.clock.now())
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        // A client must send CONNECT within a reasonable time (MQTT 5.0 §3.1.4): 30 s.
+    func handlerAdded(context: ChannelHandlerContext) {
+        // A client must send CONNECT within a reasonable time (MQTT 5.0 §3.1.4): 30 s. Scheduled
+        // here rather than in channelActive so that WebSocket connections, whose handlers are
+        // added after the upgrade, get the same limit.
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: .seconds(30)) {
             let (handler, context) = loopBound.value
             if case .awaitingConnect = handler.state { handler.closeQuietly(context: context) }
         }
-        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
