@@ -25,6 +25,9 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     @Option(help: "Repetitions per scenario and broker (the best run counts).")
     var repeats = 2
 
+    @Option(help: "Run only scenarios whose name contains this text (e.g. \"fan-out\" or \"QoS1 512B\").")
+    var only: String?
+
     func run() async throws {
         let generator = BrokerLoadGenerator(threads: 1)
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-bench-\(getpid())")
@@ -37,7 +40,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         try #"{"allowAnonymous": true, "maximumQueuedMessages": 100000}"#.write(to: config, atomically: true, encoding: .utf8)
         let lorikeet = try launch(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
                                   ["broker", "--port", "\(lorikeetPort)", "--no-websocket", "--config", config.path, "--log-level", "error"])
-        defer { lorikeet.terminate(); lorikeet.waitUntilExit() }
+        defer { stop(lorikeet) }
 
         let mosquittoPort = try await generator.freePort()
         let mconf = tmp.appendingPathComponent("mosquitto.conf")
@@ -50,7 +53,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         log_dest none
         """.write(to: mconf, atomically: true, encoding: .utf8)
         let mosq = try launch(mosquitto, ["-c", mconf.path])
-        defer { mosq.terminate(); mosq.waitUntilExit() }
+        defer { stop(mosq) }
 
         try await generator.waitForListener(port: lorikeetPort)
         try await generator.waitForListener(port: mosquittoPort)
@@ -64,6 +67,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
                 }
             }
         }
+        if let only { scenarios = scenarios.filter { $0.description.contains(only) } }
         print("scenario                  | lorikeet msg/s  p50 µs  p99 µs | mosquitto msg/s  p50 µs  p99 µs | ratio")
         var ratios: [Double] = []
         for s in scenarios {
@@ -88,7 +92,17 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         }
         let geo = exp(ratios.map { log(max($0, 1e-9)) }.reduce(0, +) / Double(max(1, ratios.count)))
         print(String(format: "geometric mean throughput ratio (lorikeet / mosquitto): %.2f×", geo))
+        fflush(nil)
         try await generator.shutdown()
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds. (`Process.waitUntilExit()` can block forever when
+    /// called from an async context on Linux, so poll instead.)
+    private func stop(_ p: Process) {
+        guard p.isRunning else { return }
+        p.terminate()
+        for _ in 0..<40 where p.isRunning { usleep(50_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
     }
 
     private func launch(_ path: String, _ args: [String]) throws -> Process {

@@ -29,6 +29,8 @@ final class BrokerCore: Sendable {
     }
 
     private let locked: Mutex<Locked>
+    /// Pending cross-loop writes, one outbox per event loop.
+    private let outboxes = Mutex<[ObjectIdentifier: Outbox]>([:])
     let clock: any BrokerClock
     let metrics = BrokerMetrics()
     let logger: Logger
@@ -120,18 +122,46 @@ final class BrokerCore: Sendable {
             }
         }
         for (channel, buffer, close) in local { deliver(buffer, on: channel, close: close, batch: batch) }
-        for (_, (loop, items)) in foreign {
-            let items = items
-            loop.execute {
-                for (channel, buffer, close) in items {
-                    if let buffer { channel.write(buffer, promise: nil) }
-                    if close {
-                        channel.flush()
-                        channel.close(promise: nil)
-                    }
-                }
-                for (channel, _, close) in items where !close { channel.flush() }
+        for (_, (loop, items)) in foreign { post(items, to: loop) }
+    }
+
+    /// Queues writes for another event loop. Writes that pile up while that loop is busy go out
+    /// in one task with one flush per channel (fan-in: many publishers, one subscriber).
+    private func post(_ items: [(any Channel, ByteBuffer?, Bool)], to loop: any EventLoop) {
+        let box = outbox(for: loop)
+        let schedule = box.pending.withLock { p in
+            let wasEmpty = p.isEmpty
+            p.append(contentsOf: items)
+            return wasEmpty
+        }
+        guard schedule else { return }
+        loop.execute {
+            let items = box.pending.withLock { p in
+                let x = p
+                p.removeAll(keepingCapacity: true)
+                return x
             }
+            var toFlush: [ObjectIdentifier: any Channel] = [:]
+            for (channel, buffer, close) in items {
+                if let buffer { channel.write(buffer, promise: nil) }
+                if close {
+                    channel.flush()
+                    channel.close(promise: nil)
+                } else {
+                    toFlush[ObjectIdentifier(channel)] = channel
+                }
+            }
+            for c in toFlush.values { c.flush() }
+        }
+    }
+
+    private func outbox(for loop: any EventLoop) -> Outbox {
+        let key = ObjectIdentifier(loop)
+        return outboxes.withLock { boxes in
+            if let b = boxes[key] { return b }
+            let b = Outbox()
+            boxes[key] = b
+            return b
         }
     }
 
@@ -176,7 +206,7 @@ final class BrokerCore: Sendable {
                 channel.close(promise: nil)
             }
         } else if let buffer {
-            channel.writeAndFlush(buffer, promise: nil)
+            post([(channel, buffer, false)], to: channel.eventLoop)
         }
     }
 
@@ -253,4 +283,9 @@ final class FlushBatch {
         for c in channels.values { c.flush() }
         channels.removeAll(keepingCapacity: true)
     }
+}
+
+/// Writes waiting to run on one event loop.
+final class Outbox: Sendable {
+    let pending = Mutex<[(any Channel, ByteBuffer?, Bool)]>([])
 }
