@@ -25,6 +25,9 @@ struct BrokerBenchCommand: AsyncParsableCommand {
     @Option(help: "Repetitions per scenario and broker (the best run counts).")
     var repeats = 2
 
+    @Option(name: .customLong("broker-threads"), help: "Event-loop threads for the Lorikeet broker (default: one per core).")
+    var brokerThreads: Int?
+
     @Option(help: "Run only scenarios whose name contains this text (e.g. \"fan-out\" or \"QoS1 512B\").")
     var only: String?
 
@@ -39,7 +42,8 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         let config = tmp.appendingPathComponent("broker.json")
         try #"{"allowAnonymous": true, "maximumQueuedMessages": 100000}"#.write(to: config, atomically: true, encoding: .utf8)
         let lorikeet = try launch(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
-                                  ["broker", "--port", "\(lorikeetPort)", "--no-websocket", "--config", config.path, "--log-level", "error"])
+                                  ["broker", "--port", "\(lorikeetPort)", "--no-websocket", "--config", config.path, "--log-level", "error"]
+                                  + (brokerThreads.map { ["--threads", "\($0)"] } ?? []))
         defer { stop(lorikeet) }
 
         let mosquittoPort = try await generator.freePort()

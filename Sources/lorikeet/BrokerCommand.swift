@@ -2,6 +2,7 @@ import ArgumentParser
 import Broker
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// `lorikeet broker`: runs only the MQTT broker (TCP and WebSocket) until SIGINT/SIGTERM.
@@ -29,6 +30,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-anonymous"), help: "Accept clients without a user name.")
     var allowAnonymous = false
 
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads: Int?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -55,8 +59,9 @@ struct BrokerCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "lorikeet.broker")
-        let broker = BrokerServer(configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [broker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } ?? MultiThreadedEventLoopGroup.singleton
+        let broker = BrokerServer(configuration: configuration, logger: logger, eventLoopGroup: group)
+        let services = ServiceGroup(services: [broker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         Task {
             // One machine-readable line so scripts and tests learn the ports (useful with port 0).
             if let a = try? await broker.waitUntilBound() {
@@ -64,6 +69,6 @@ struct BrokerCommand: AsyncParsableCommand {
                 fflush(nil)
             }
         }
-        try await group.run()
+        try await services.run()
     }
 }
