@@ -162,6 +162,47 @@ let networkServerTargets: [Target] = [
     ),
 ]
 
+// MARK: - MQTT broker (issue #4): the pure MQTT codec (level 0) and the broker service (level 3)
+
+let brokerTargets: [Target] = [
+    .target(
+        name: "MQTT",
+        dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Broker",
+        dependencies: [
+            "MQTT", "COpenSSL",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "MQTTTests",
+        dependencies: [
+            "MQTT",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "BrokerTests",
+        dependencies: [
+            "Broker", "MQTT",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+
 // MARK: - LoRaWAN tools: libFuzzer target over frame and MAC-command parsing (issue #2).
 // Built for fuzzing only by scripts/run-fuzz (`make fuzz`), which adds -sanitize=fuzzer,address
 // and -D LORIKEET_FUZZING; in a normal build it is a stub that says how to run it.
@@ -187,6 +228,9 @@ let executableTargets: [Target] = [
             "Registry",
             "ServerApp",
             "TimeSeries", "TelemetryStore", "Analytics",
+            "Broker",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -206,6 +250,7 @@ let allTargets: [Target] =
     + lorawanToolTargets
     + networkServerTargets
     + telemetryTargets
+    + brokerTargets
     + executableTargets
 
 let package = Package(

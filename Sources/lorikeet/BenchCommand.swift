@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchRulesCommand.self,
             BenchNSCommand.self,
             StoreBenchCommand.self,
+            BrokerBenchCommand.self,
         ]
     )
 }

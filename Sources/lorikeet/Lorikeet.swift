@@ -22,6 +22,7 @@ struct Lorikeet: AsyncParsableCommand {
             ImportCommand.self,
             QueryCommand.self,
             ExportCommand.self,
+            BrokerCommand.self,
         ]
     )
 }

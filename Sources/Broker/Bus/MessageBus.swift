@@ -1,0 +1,58 @@
+public import MQTT
+public import NIOCore
+
+/// The in-process publish/subscribe interface of the broker.
+///
+/// Other modules (network server, rules engine, store) exchange messages through it without
+/// serialising them over a socket. Topic semantics are exactly those of MQTT clients: the same
+/// topic tree, wildcards, `$`-topic rule, shared subscriptions and retained messages, and
+/// messages published here reach MQTT subscribers (and MQTT publishes reach bus subscribers).
+///
+/// ```swift
+/// let stream = try server.bus.subscribe(filter: "application/+/device/+/event/up")
+/// try server.bus.publish(topic: "application/1/device/0102030405060708/event/up",
+///                        payload: ByteBuffer(string: "{}"), retain: false, qos: .atLeastOnce)
+/// for await message in stream { print(message.topic) }
+/// ```
+///
+/// Delivery to bus subscribers is in-memory and immediate; the QoS is kept on the message for
+/// MQTT subscribers, and bus subscribers always receive the message (there is no acknowledgement).
+/// Each subscription buffers up to `bufferSize` messages; when a consumer falls that far behind the
+/// oldest buffered messages are discarded (counted as `broker_messages_dropped_total{reason="bus_buffer_full"}`).
+/// Access control does not apply: the bus is trusted, in-process code.
+public struct MessageBus: Sendable {
+    let core: BrokerCore
+
+    /// Publishes a message to every matching subscriber (MQTT clients and bus subscribers).
+    /// - Throws: ``MQTTError/invalidTopicName(_:)`` when `topic` is not a valid topic name.
+    public func publish(topic: String, payload: ByteBuffer, retain: Bool = false, qos: QoS = .atMostOnce,
+                        properties: MQTTProperties = .init()) throws(MQTTError) {
+        guard TopicName.isValid(topic) else { throw .invalidTopicName(topic) }
+        var props = properties
+        let expiry = props.messageExpiryInterval
+        props.messageExpiryInterval = nil
+        props.topicAlias = nil
+        props.subscriptionIdentifiers = []
+        core.perform { state, now in
+            let message = BrokerMessage(topic: topic, payload: payload, qos: qos, retain: retain, properties: props,
+                                        expiresAt: expiry.map { now + .seconds(Int64($0)) }, publisherClientID: nil)
+            return state.publishFromBus(message, now: now)
+        }
+    }
+
+    /// Publishes a UTF-8 string payload.
+    public func publish(topic: String, string: String, retain: Bool = false, qos: QoS = .atMostOnce) throws(MQTTError) {
+        try publish(topic: topic, payload: ByteBuffer(string: string), retain: retain, qos: qos)
+    }
+
+    /// Subscribes to a topic filter (`$share/group/filter` shares messages with MQTT clients of
+    /// the group). The subscription ends when the stream's consumer stops iterating.
+    /// - Parameters:
+    ///   - includeRetained: first deliver the retained messages that match (not for shared filters).
+    ///   - bufferSize: messages held for a slow consumer before the oldest are dropped.
+    /// - Throws: ``MQTTError/invalidTopicFilter(_:)``.
+    public func subscribe(filter: String, includeRetained: Bool = true, bufferSize: Int = 10_000) throws(MQTTError) -> AsyncStream<BrokerMessage> {
+        let f = try TopicFilter(filter)
+        return core.subscribeBus(filter: f, includeRetained: includeRetained, bufferSize: max(1, bufferSize))
+    }
+}

@@ -1,0 +1,44 @@
+"""10,000 idle connected clients (half 3.1.1, half 5.0) keep the broker under 300 MB resident."""
+import resource
+import socket
+
+import pytest
+
+from broker_support import Broker, connect
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def test_ten_thousand_idle_clients_under_300mb(tmp_path):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < 10100:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
+            hard = 20000
+        except (ValueError, OSError):
+            pytest.skip(f"open-file limit {hard} is below 10,100")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 20000), hard))
+    broker = Broker(tmp_path)
+    socks = []
+    try:
+        for i in range(10000):
+            s = socket.create_connection(("127.0.0.1", broker.port))
+            s.sendall(connect(f"idle-{i}", version=4 if i % 2 else 5, keepalive=600))
+            socks.append(s)
+            if i % 500 == 499:
+                for x in socks[-500:]:
+                    x.settimeout(10)
+                    assert x.recv(16)[:1] == b"\x20"  # CONNACK
+        rss = rss_mb(broker.proc.pid)
+        assert rss < 300, f"{rss} MB resident with 10,000 clients"
+    finally:
+        for s in socks:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        broker.stop()
