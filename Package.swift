@@ -139,6 +139,7 @@ let networkServerTargets: [Target] = [
         name: "ServerApp",
         dependencies: [
             "LoRaWAN", "RegionalParameters", "Registry", "NetworkServer", "GatewayBridge", "PacketForwarder", "HTTPAPI",
+            "Broker", "MQTT", "PayloadCodecs", "TimeSeries", "TelemetryStore", "Analytics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,7 +150,7 @@ let networkServerTargets: [Target] = [
     ),
     .testTarget(
         name: "ServerAppTests",
-        dependencies: ["ServerApp", "TestSupport", "PacketForwarder", "LoRaWAN", "Registry",
+        dependencies: ["ServerApp", "TestSupport", "PacketForwarder", "LoRaWAN", "Registry", "Broker",
                        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                        .product(name: "Logging", package: "swift-log")],
         swiftSettings: swiftSettings

@@ -1,3 +1,5 @@
+import Analytics
+public import Broker
 import Foundation
 public import GatewayBridge
 import HTTPAPI
@@ -10,16 +12,23 @@ import PacketForwarder
 public import Registry
 import RegionalParameters
 public import ServiceLifecycle
+public import TelemetryStore
 
-/// Composes the server: registry, gateway bridge, network server, HTTP API, and the glue
-/// between them, as one `ServiceGroup` with graceful shutdown (SIGINT/SIGTERM). Services start in
-/// dependency order and stop in reverse, so HTTP stops first.
+/// Composes the server: MQTT broker, telemetry store (with background compaction), registry,
+/// gateway bridge, network server, HTTP API, and the glue pipelines between them, as one
+/// `ServiceGroup` with graceful shutdown (SIGINT/SIGTERM). Services start in dependency order and
+/// stop in reverse, so HTTP stops first and the broker last.
 public final class ServerApp: Sendable {
     public let configuration: ServerConfiguration
     public let registry: SQLiteRegistry
     public let bridge: GatewayBridge
     public let networkServer: NetworkServer
     public let adminKey: String
+    /// The embedded MQTT broker (its bus carries every event and downlink command).
+    public let broker: BrokerServer
+    /// `<data-dir>/telemetry.sqlite`.
+    public let telemetry: TelemetryStore
+    let codecs: CodecService
     let logger: Logger
     let knownGateways: KnownGateways
     let httpAddress = AddressBox()
@@ -40,7 +49,15 @@ public final class ServerApp: Sendable {
         self.bridge = bridge
         networkServer = NetworkServer(configuration: configuration.networkServer, regions: regions, registry: registry, sessions: registry,
                                       logger: logger) { frame in try await bridge.send(frame) }
-        logger.info("server prepared", metadata: ["server.data_dir": "\(configuration.dataDir)", "server.regions": "\(regions.ids.count)"])
+        broker = BrokerServer(configuration: configuration.broker, logger: logger)
+        do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {
+            throw ServerAppError.dataDirectory("telemetry store: \(error)")
+        }
+        let codecsDir = CodecService.locate(configuration.codecsDir)
+        codecs = CodecService(directory: codecsDir)
+        if codecsDir == nil { logger.warning("no Codecs directory with catalog.json: uplinks of profiles with a codec get a log event") }
+        logger.info("server prepared", metadata: ["server.data_dir": "\(configuration.dataDir)", "server.regions": "\(regions.ids.count)",
+                                                  "server.codecs_dir": "\(codecsDir ?? "none")"])
     }
 
     /// The HTTP API's bound address (after `run()` has started it).
@@ -53,13 +70,25 @@ public final class ServerApp: Sendable {
         let router = AdminAPI.router(registry: registry, sessions: registry, adminKey: adminKey) { [networkServer] eui, port, data, confirmed in
             try await networkServer.enqueueDownlink(devEUI: eui, fPort: port, data: data, confirmed: confirmed)
         }
+        let dataDir = configuration.dataDir
+        AdminAPI.addQueryRoutes(to: router, adminKey: adminKey) { sql, format in
+            let engine = try AnalyticsEngine(dataDirectory: dataDir)
+            let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
+            return result.render(format == "csv" ? .csv : .json)
+        }
         let box = httpAddress
         let http = Application(router: router,
                                configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "lorikeet"),
                                onServerRunning: { channel in box.set(channel.localAddress?.port ?? 0) },
                                logger: logger)
-        let glue = Glue(bridge: bridge, networkServer: networkServer, registry: registry, knownGateways: knownGateways, logger: logger)
+        let pipelines = Pipelines(bus: broker.bus, codecs: codecs, registry: registry, networkServer: networkServer,
+                                  telemetry: telemetry, logger: logger)
+        let glue = Glue(bridge: bridge, networkServer: networkServer, registry: registry, knownGateways: knownGateways,
+                        pipelines: pipelines, logger: logger)
+        let compaction = CompactionService(store: telemetry, interval: .seconds(configuration.telemetryCompactionSeconds), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [
+            .init(service: broker),
+            .init(service: compaction),
             .init(service: networkServer),
             .init(service: glue),
             .init(service: bridge),
@@ -75,9 +104,15 @@ struct Glue: Service {
     let networkServer: NetworkServer
     let registry: SQLiteRegistry
     let knownGateways: KnownGateways
+    let pipelines: Pipelines
     let logger: Logger
 
     func run() async throws {
+        let commands: AsyncStream<BrokerMessage>?
+        do { commands = try pipelines.bus.subscribe(filter: "application/+/device/+/command/down", includeRetained: false) } catch {
+            logger.error("cannot subscribe to downlink commands", metadata: ["error": "\(error)"])
+            commands = nil
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await frame in bridge.uplinks { await networkServer.receive(frame) }
@@ -93,25 +128,47 @@ struct Glue: Service {
                         await networkServer.handleTxAck(downlinkID: id, gatewayEUI: gateway, error: error)
                     case let .gatewayRegistered(eui):
                         knownGateways.insert(eui)
+                        pipelines.gatewayOnline(eui, lastSeenMillis: nil)
                         try? await registry.upsertGateway(Gateway(gatewayEUI: eui, name: "auto-\(eui)"))
                     case let .status(status):
                         var gw = (try? await registry.gateway(gatewayEUI: status.gatewayEUI)) ?? Gateway(gatewayEUI: status.gatewayEUI)
                         gw.lastSeenMillis = status.lastSeenMillis
                         if let l = status.location { gw.location = l }
                         try? await registry.upsertGateway(gw)
+                        pipelines.gatewayOnline(status.gatewayEUI, lastSeenMillis: status.lastSeenMillis)
                     }
                 }
             }
             group.addTask {
-                // Until the broker and store subscribe (their issues), events are logged at debug.
-                for await event in networkServer.events {
-                    logger.debug("ns event", metadata: ["event.type": "\(event.type)"])
+                // Events in order: codec, then MQTT and the telemetry store.
+                for await event in networkServer.events { await pipelines.handle(event) }
+            }
+            if let commands {
+                group.addTask {
+                    for await message in commands { await pipelines.command(topic: message.topic, payload: message.payload) }
                 }
             }
             // The streams end when their services stop; on graceful shutdown stop waiting.
             try? await gracefulShutdown()
             group.cancelAll()
         }
+    }
+}
+
+/// Compacts the telemetry store's hot rows into chunks every `interval` until shutdown.
+struct CompactionService: Service {
+    let store: TelemetryStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await store.runCompaction(every: interval) { [logger] error in
+                logger.error("telemetry compaction failed", metadata: ["error": "\(error)"])
+            }
+        }
+        // A last compaction on the way out, so a restart starts from chunks.
+        do { _ = try store.compact() } catch { logger.error("telemetry compaction failed", metadata: ["error": "\(error)"]) }
     }
 }
 

@@ -1,3 +1,4 @@
+public import Broker
 import Foundation
 public import GatewayBridge
 public import NetworkServer
@@ -13,6 +14,13 @@ public struct ServerConfiguration: Codable, Sendable {
     public var gatewayBridge: GatewayBridgeConfiguration
     public var networkServer: NetworkServerConfiguration
     public var http: HTTPConfiguration
+    /// The embedded MQTT broker (default 127.0.0.1:1883 TCP, 8083 WebSocket, no anonymous clients).
+    public var broker: BrokerConfiguration
+    /// The codec catalogue directory (`catalog.json` + scripts); nil = `./Codecs`, else next to
+    /// the executable's source tree.
+    public var codecsDir: String?
+    /// Seconds between background compactions of the telemetry store's hot rows.
+    public var telemetryCompactionSeconds: Int
 
     public struct HTTPConfiguration: Codable, Sendable {
         public var host: String
@@ -27,7 +35,11 @@ public struct ServerConfiguration: Codable, Sendable {
     }
 
     public init(dataDir: String = "./lorikeet-data", regionsDir: String? = nil, gatewayBridge: GatewayBridgeConfiguration = .init(),
-                networkServer: NetworkServerConfiguration = .init(), http: HTTPConfiguration = .init()) {
+                networkServer: NetworkServerConfiguration = .init(), http: HTTPConfiguration = .init(),
+                broker: BrokerConfiguration = .init(), codecsDir: String? = nil, telemetryCompactionSeconds: Int = 300) {
+        self.broker = broker
+        self.codecsDir = codecsDir
+        self.telemetryCompactionSeconds = telemetryCompactionSeconds
         self.dataDir = dataDir
         self.regionsDir = regionsDir
         self.gatewayBridge = gatewayBridge
@@ -42,6 +54,12 @@ public struct ServerConfiguration: Codable, Sendable {
         gatewayBridge = try c.decodeIfPresent(GatewayBridgeConfiguration.self, forKey: .gatewayBridge) ?? .init()
         networkServer = try c.decodeIfPresent(NetworkServerConfiguration.self, forKey: .networkServer) ?? .init()
         http = try c.decodeIfPresent(HTTPConfiguration.self, forKey: .http) ?? .init()
+        broker = try c.decodeIfPresent(BrokerConfiguration.self, forKey: .broker) ?? .init()
+        codecsDir = try c.decodeIfPresent(String.self, forKey: .codecsDir)
+        telemetryCompactionSeconds = try c.decodeIfPresent(Int.self, forKey: .telemetryCompactionSeconds) ?? 300
+        guard telemetryCompactionSeconds > 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .telemetryCompactionSeconds, in: c, debugDescription: "must be positive")
+        }
     }
 
     /// Reads a configuration file.

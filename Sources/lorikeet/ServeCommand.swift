@@ -6,7 +6,7 @@ import ServerApp
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the server: packet-forwarder UDP (1700), network server, HTTP API (8080)."
+        abstract: "Run the server: packet-forwarder UDP (1700), network server, MQTT broker (1883/8083), codecs, telemetry, HTTP API (8080)."
     )
 
     @Option(help: "JSON configuration file (every field optional; see docs/network-server.md).")
@@ -21,6 +21,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-port"), help: "HTTP API port (overrides the config file).")
     var httpPort: Int?
 
+    @Option(name: .customLong("mqtt-port"), help: "MQTT broker TCP port (overrides the config file; 0 = ephemeral).")
+    var mqttPort: Int?
+
+    @Option(name: .customLong("mqtt-ws-port"), help: "MQTT over WebSocket port, or off (overrides the config file; 0 = ephemeral).")
+    var mqttWebSocketPort: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -29,6 +35,16 @@ struct ServeCommand: AsyncParsableCommand {
         if let dataDir { configuration.dataDir = dataDir }
         if let udpPort { configuration.gatewayBridge.port = udpPort }
         if let httpPort { configuration.http.port = httpPort }
+        if let mqttPort { configuration.broker.port = mqttPort }
+        if let mqttWebSocketPort {
+            if mqttWebSocketPort == "off" {
+                configuration.broker.webSocketPort = nil
+            } else if let port = Int(mqttWebSocketPort), (0...65535).contains(port) {
+                configuration.broker.webSocketPort = port
+            } else {
+                throw ValidationError("--mqtt-ws-port must be a port number or off")
+            }
+        }
         var logger = Logger(label: "lorikeet")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let app = try await ServerApp(configuration: configuration, logger: logger)

@@ -18,6 +18,8 @@ func withServer(_ body: (ServerApp, SocketAddress, URL) async throws -> Void) as
     var config = ServerConfiguration(dataDir: dir.path, regionsDir: RegionFiles.directory.path)
     config.gatewayBridge.port = 0
     config.http.port = 0
+    config.broker.port = 0
+    config.broker.webSocketPort = nil
     config.networkServer.deduplicationWindowMillis = 20
     var logger = Logger(label: "e2e")
     logger.logLevel = .warning

@@ -52,7 +52,7 @@ def lorikeet(*args, data_dir):
 
 def start_server(data_dir, udp, http):
     proc = subprocess.Popen([BINARY, "serve", "--data-dir", data_dir, "--udp-port", str(udp), "--http-port", str(http),
-                             "--log-level", "warning"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             "--mqtt-port", "0", "--mqtt-ws-port", "off", "--log-level", "warning"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:

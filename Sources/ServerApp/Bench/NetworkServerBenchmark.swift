@@ -26,6 +26,8 @@ public enum NetworkServerBenchmark {
         var config = ServerConfiguration(dataDir: dir)
         config.gatewayBridge.port = 0
         config.http.port = 0
+        config.broker.port = 0
+        config.broker.webSocketPort = nil
         let app = try await ServerApp(configuration: config, logger: logger)
         let gateway = EUI64(0xBE00_0000_0000_0001)
         let key = try AES128Key(hex: "00112233445566778899AABBCCDDEEFF")
