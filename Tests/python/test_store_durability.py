@@ -40,7 +40,6 @@ def expected_key(i):
     return (f"dev-{series // 2}", f"m{series % 2}", str(T0 + (i // 100) * 60000))
 
 
-@pytest.mark.skipif(not os.path.exists(BINARY), reason="build lorikeet first")
 @pytest.mark.parametrize("phase", ["ingest", "compaction"])
 def test_kill_9_loses_no_acknowledged_point(phase):
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,7 +83,6 @@ def test_kill_9_loses_no_acknowledged_point(phase):
         assert count[0].split(",")[0] == str(total)
 
 
-@pytest.mark.skipif(not os.path.exists(BINARY), reason="build lorikeet first")
 def test_bad_rows_are_skipped_and_reported_with_line_numbers():
     with tempfile.TemporaryDirectory() as tmp:
         csv = os.path.join(tmp, "x.csv")
