@@ -139,7 +139,7 @@ let networkServerTargets: [Target] = [
         name: "ServerApp",
         dependencies: [
             "LoRaWAN", "RegionalParameters", "Registry", "NetworkServer", "GatewayBridge", "PacketForwarder", "HTTPAPI",
-            "Broker", "MQTT", "PayloadCodecs", "TimeSeries", "TelemetryStore", "Analytics",
+            "Broker", "MQTT", "PayloadCodecs", "TimeSeries", "TelemetryStore", "Analytics", "Rules", "RulesHashing",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

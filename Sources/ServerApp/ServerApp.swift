@@ -7,6 +7,7 @@ import Hummingbird
 public import LoRaWAN
 public import Logging
 public import NetworkServer
+import Rules
 import NIOCore
 import PacketForwarder
 public import Registry
@@ -29,6 +30,8 @@ public final class ServerApp: Sendable {
     /// `<data-dir>/telemetry.sqlite`.
     public let telemetry: TelemetryStore
     let codecs: CodecService
+    /// Enabled rules from `<data-dir>/rules.json`, compiled at start.
+    let rules: [(definition: RuleDefinition, rule: Rule)]
     let logger: Logger
     let knownGateways: KnownGateways
     let httpAddress = AddressBox()
@@ -53,6 +56,13 @@ public final class ServerApp: Sendable {
         do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {
             throw ServerAppError.dataDirectory("telemetry store: \(error)")
         }
+        var compiled: [(definition: RuleDefinition, rule: Rule)] = []
+        for definition in try RuleFile(dataDirectory: configuration.dataDir).load() where definition.enabled {
+            do { compiled.append((definition, try definition.compile())) } catch {
+                throw ServerAppError.invalidConfiguration("rule \(definition.name): \(error)")
+            }
+        }
+        rules = compiled
         let codecsDir = CodecService.locate(configuration.codecsDir)
         codecs = CodecService(directory: codecsDir)
         if codecsDir == nil { logger.warning("no Codecs directory with catalog.json: uplinks of profiles with a codec get a log event") }
@@ -90,6 +100,7 @@ public final class ServerApp: Sendable {
             .init(service: broker),
             .init(service: compaction),
             .init(service: networkServer),
+            .init(service: RulesService(rules: rules, bus: broker.bus, telemetry: telemetry, networkServer: networkServer, logger: logger)),
             .init(service: glue),
             .init(service: bridge),
             .init(service: http),

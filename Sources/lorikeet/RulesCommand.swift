@@ -7,8 +7,8 @@ import RulesHashing
 struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "Test AWS IoT-style rule SQL against messages.",
-        subcommands: [RulesTestCommand.self]
+        abstract: "Test AWS IoT-style rule SQL against messages; add, list and remove the rules serve runs.",
+        subcommands: [RulesTestCommand.self, RulesAddCommand.self, RulesListCommand.self, RulesRemoveCommand.self]
     )
 }
 

@@ -47,7 +47,17 @@ def stack():
     for args in (["application", "add", "--id", "farm"],
                  ["device-profile", "add", "--id", "lpp", "--region", "EU868", "--codec", "cayenne-lpp"],
                  ["device", "add", "--dev-eui", DEV_EUI, "--join-eui", JOIN_EUI, "--application", "farm", "--profile", "lpp",
-                  "--app-key", APP_KEY.hex()]):
+                  "--app-key", APP_KEY.hex()],
+                 # A persisted rule over the server's own events, republishing through the bus.
+                 ["rules", "add", "--json", json.dumps({
+                     "name": "too_warm",
+                     "sql": "SELECT object.temperature_3 AS t, topic(4) AS dev FROM 'application/+/device/+/event/up' "
+                            "WHERE object.temperature_3 > 28",
+                     "actions": [{"republish": {"topic": "application/farm/warm/${topic(4)}"}}]})],
+                 # A rule whose republish matches its own filter: it must fire once, not forever.
+                 ["rules", "add", "--json", json.dumps({
+                     "name": "echo", "sql": "SELECT n FROM 'application/farm/echo/#'",
+                     "actions": [{"republish": {"topic": "application/farm/echo/again"}}]})]):
         r = lorikeet(*args, data_dir=data_dir)
         assert r.returncode == 0, r.stderr
     proc = subprocess.Popen([BINARY, "serve", "--config", config, "--data-dir", data_dir, "--udp-port", str(udp),
@@ -176,8 +186,19 @@ def test_uplink_to_mqtt_codec_downlink_and_telemetry(stack):
         assert down[fport_at] == 10
         fcnt_down = struct.unpack("<H", down[6:8])[0]
         assert frm_crypt(app_s_key, dev_addr, fcnt_down, 1, down[fport_at + 1:-4]) == bytes([4, 1, 1])
+        # The rule fired for 28.2 °C only (27.2 did not match its WHERE); the next message is its republish.
         _, up = expect("/event/up")
         assert up["object"] == {"temperature_3": 28.2}
+        topic, warm = expect("/warm/" + DEV_EUI)
+        assert topic == f"application/farm/warm/{DEV_EUI}" and warm == {"t": 28.2, "dev": DEV_EUI}
+        assert not any("/warm/" in t for t in seen[:-1])
+
+        client.publish("application/farm/echo/start", json.dumps({"n": 1}))
+        expect("/echo/start")
+        _, echoed = expect("/echo/again")
+        assert echoed == {"n": 1}
+        with pytest.raises(AssertionError):
+            expect("/echo/again", timeout=1.0)
     finally:
         gw.close()
         client.loop_stop()
