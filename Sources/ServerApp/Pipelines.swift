@@ -20,6 +20,8 @@ struct Pipelines: Sendable {
     let registry: SQLiteRegistry
     let networkServer: NetworkServer
     let telemetry: TelemetryStore
+    /// Per application: which metrics to keep (absent = all).
+    let telemetryMetrics: [String: [String]]
     let logger: Logger
 
     // MARK: Events → codec → MQTT + telemetry
@@ -68,10 +70,12 @@ struct Pipelines: Sendable {
         let radio = UplinkMetrics.Radio(rssi: best.map { Double($0.rssi) }, snr: best?.snr, frequency: Double(up.txInfo.frequency),
                                         dataRate: up.dr, gatewayCount: up.rxInfo.count)
         let metrics: [(metric: String, value: Double)]
-        do { metrics = try UplinkMetrics.metrics(objectJSON: objectJSON, radio: radio) } catch {
+        let selection = UplinkMetrics.Selection(include: telemetryMetrics[info.applicationId])
+        do { metrics = try UplinkMetrics.metrics(objectJSON: objectJSON, radio: radio, selection: selection) } catch {
             logger.warning("telemetry: cannot flatten the decoded object", metadata: ["device.dev_eui": "\(info.devEui)", "error": "\(error)"])
             return
         }
+        guard !metrics.isEmpty else { return }
         let time = Int64(Date().timeIntervalSince1970 * 1000)
         do {
             try telemetry.write(metrics.map { TelemetryPoint(device: info.devEui, metric: $0.metric, time: time, value: $0.value) },

@@ -92,7 +92,7 @@ public final class ServerApp: Sendable {
                                onServerRunning: { channel in box.set(channel.localAddress?.port ?? 0) },
                                logger: logger)
         let pipelines = Pipelines(bus: broker.bus, codecs: codecs, registry: registry, networkServer: networkServer,
-                                  telemetry: telemetry, logger: logger)
+                                  telemetry: telemetry, telemetryMetrics: configuration.telemetryMetrics, logger: logger)
         let glue = Glue(bridge: bridge, networkServer: networkServer, registry: registry, knownGateways: knownGateways,
                         pipelines: pipelines, logger: logger)
         let compaction = CompactionService(store: telemetry, interval: .seconds(configuration.telemetryCompactionSeconds), logger: logger)

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Codable, Sendable {
     public var codecsDir: String?
     /// Seconds between background compactions of the telemetry store's hot rows.
     public var telemetryCompactionSeconds: Int
+    /// Per application id, the metrics stored (a name keeps itself and `name.…`); an application
+    /// not listed stores every numeric field and all radio metadata.
+    public var telemetryMetrics: [String: [String]]
 
     public struct HTTPConfiguration: Codable, Sendable {
         public var host: String
@@ -36,7 +39,9 @@ public struct ServerConfiguration: Codable, Sendable {
 
     public init(dataDir: String = "./lorikeet-data", regionsDir: String? = nil, gatewayBridge: GatewayBridgeConfiguration = .init(),
                 networkServer: NetworkServerConfiguration = .init(), http: HTTPConfiguration = .init(),
-                broker: BrokerConfiguration = .init(), codecsDir: String? = nil, telemetryCompactionSeconds: Int = 300) {
+                broker: BrokerConfiguration = .init(), codecsDir: String? = nil, telemetryCompactionSeconds: Int = 300,
+                telemetryMetrics: [String: [String]] = [:]) {
+        self.telemetryMetrics = telemetryMetrics
         self.broker = broker
         self.codecsDir = codecsDir
         self.telemetryCompactionSeconds = telemetryCompactionSeconds
@@ -57,6 +62,7 @@ public struct ServerConfiguration: Codable, Sendable {
         broker = try c.decodeIfPresent(BrokerConfiguration.self, forKey: .broker) ?? .init()
         codecsDir = try c.decodeIfPresent(String.self, forKey: .codecsDir)
         telemetryCompactionSeconds = try c.decodeIfPresent(Int.self, forKey: .telemetryCompactionSeconds) ?? 300
+        telemetryMetrics = try c.decodeIfPresent([String: [String]].self, forKey: .telemetryMetrics) ?? [:]
         guard telemetryCompactionSeconds > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .telemetryCompactionSeconds, in: c, debugDescription: "must be positive")
         }

@@ -43,7 +43,9 @@ def stack():
         # Application isolation: only farm's user (or an admin) may use application/farm/… topics.
         json.dump({"broker": {"port": mq, "webSocketPort": None,
                               "users": [{"username": "farm", "password": "s3cret", "role": "application", "applicationID": "farm"}]},
-                   "networkServer": {"deduplicationWindowMillis": 50}}, f)
+                   "networkServer": {"deduplicationWindowMillis": 50},
+                   # farm keeps its temperatures and the RSSI only (no snr, frequency, dr, gateway_count).
+                   "telemetryMetrics": {"farm": ["temperature_3", "temperature_5", "rssi"]}}, f)
     for args in (["application", "add", "--id", "farm"],
                  ["device-profile", "add", "--id", "lpp", "--region", "EU868", "--codec", "cayenne-lpp"],
                  ["device", "add", "--dev-eui", DEV_EUI, "--join-eui", JOIN_EUI, "--application", "farm", "--profile", "lpp",
@@ -212,6 +214,8 @@ def test_uplink_to_mqtt_codec_downlink_and_telemetry(stack):
     rows = r.stdout.strip().splitlines()
     assert rows[0] == "metric,value"
     assert "temperature_3,27.2" in rows and "temperature_3,28.2" in rows and "rssi,-60.0" in rows
+    r = lorikeet("query", "--format", "csv", "SELECT DISTINCT metric FROM telemetry ORDER BY metric", data_dir=stack["data_dir"])
+    assert r.stdout.split() == ["metric", "rssi", "temperature_3", "temperature_5"]
 
     # The same through the HTTP API (admin key), as JSON and as CSV.
     key = open(os.path.join(stack["data_dir"], "admin.key")).read().strip()
