@@ -14,6 +14,7 @@ public import Registry
 /// GET/POST        /api/gateways              GET/DELETE /api/gateways/{gatewayEUI}
 /// GET/POST/DELETE /api/devices/{devEUI}/queue
 /// GET             /api/health (no key)
+/// POST            /api/query, GET /healthz (no key) — added by ``addQueryRoutes(to:adminKey:query:)``
 /// ```
 public enum AdminAPI {
     /// Enqueues a downlink (the network server's `enqueueDownlink`, so class C goes out at once).
