@@ -140,6 +140,7 @@ let networkServerTargets: [Target] = [
         dependencies: [
             "LoRaWAN", "RegionalParameters", "Registry", "NetworkServer", "GatewayBridge", "PacketForwarder", "HTTPAPI",
             "Broker", "MQTT", "PayloadCodecs", "TimeSeries", "TelemetryStore", "Analytics", "Rules", "RulesHashing",
+            "Events", "AlertStore", "AlertHooks",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -22,6 +22,8 @@ struct Pipelines: Sendable {
     let telemetry: TelemetryStore
     /// Per application: which metrics to keep (absent = all).
     let telemetryMetrics: [String: [String]]
+    /// The event detectors, fed every sample written (nil = none defined).
+    let events: EventsFeed?
     let logger: Logger
 
     // MARK: Events → codec → MQTT + telemetry
@@ -56,16 +58,25 @@ struct Pipelines: Sendable {
                 if json.first == UInt8(ascii: "{") {
                     json = [UInt8(ascii: "{")] + Array("\"object\":\(text)".utf8) + (json.count > 2 ? [UInt8(ascii: ",")] : []) + json.dropFirst()
                 }
-                store(up, info: info, objectJSON: Data(text.utf8))
+                await store(up, info: info, objectJSON: Data(text.utf8))
             } else {
-                store(up, info: info, objectJSON: Data("{}".utf8))
+                await store(up, info: info, objectJSON: Data("{}".utf8))
             }
         }
         publish(topic: "application/\(info.applicationId)/device/\(info.devEui)/event/\(event.type)", bytes: json)
     }
 
     /// Numeric fields of the decoded object + radio metadata → telemetry (device = DevEUI).
-    func store(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data) {
+    /// The same samples (plus an `uplink` arrival sample) go to the event detectors.
+    func store(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data) async {
+        let time = Int64(Date().timeIntervalSince1970 * 1000)
+        let metrics = writeTelemetry(up, info: info, objectJSON: objectJSON, time: time)
+        await events?.ingest(device: info.devEui, application: info.applicationId, deviceProfile: info.deviceProfileId,
+                             time: time, metrics: metrics)
+    }
+
+    /// Writes and returns the samples stored (none when the object cannot be flattened).
+    func writeTelemetry(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data, time: Int64) -> [(metric: String, value: Double)] {
         let best = up.rxInfo.max { ($0.snr, $0.rssi) < ($1.snr, $1.rssi) }
         let radio = UplinkMetrics.Radio(rssi: best.map { Double($0.rssi) }, snr: best?.snr, frequency: Double(up.txInfo.frequency),
                                         dataRate: up.dr, gatewayCount: up.rxInfo.count)
@@ -73,16 +84,16 @@ struct Pipelines: Sendable {
         let selection = UplinkMetrics.Selection(include: telemetryMetrics[info.applicationId])
         do { metrics = try UplinkMetrics.metrics(objectJSON: objectJSON, radio: radio, selection: selection) } catch {
             logger.warning("telemetry: cannot flatten the decoded object", metadata: ["device.dev_eui": "\(info.devEui)", "error": "\(error)"])
-            return
+            return []
         }
-        guard !metrics.isEmpty else { return }
-        let time = Int64(Date().timeIntervalSince1970 * 1000)
+        guard !metrics.isEmpty else { return [] }
         do {
             try telemetry.write(metrics.map { TelemetryPoint(device: info.devEui, metric: $0.metric, time: time, value: $0.value) },
                                 application: info.applicationId)
         } catch {
             logger.error("telemetry write failed", metadata: ["device.dev_eui": "\(info.devEui)", "error": "\(error)"])
         }
+        return metrics
     }
 
     /// Gateway state (ChirpStack v4 `gateway/{id}/state/conn`, retained).

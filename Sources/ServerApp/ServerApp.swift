@@ -34,6 +34,8 @@ public final class ServerApp: Sendable {
     let rules: [(definition: RuleDefinition, rule: Rule)]
     let logger: Logger
     let knownGateways: KnownGateways
+    /// The event detectors (nil when `<data-dir>/events.sqlite` defines none).
+    let events: EventsFeed?
     let httpAddress = AddressBox()
 
     /// Prepares everything (data directory, admin key, registry, channel plans) without binding.
@@ -63,6 +65,8 @@ public final class ServerApp: Sendable {
             }
         }
         rules = compiled
+        events = try EventsFeed.open(dataDirectory: configuration.dataDir, bus: broker.bus, registry: registry,
+                                     webhook: configuration.alertWebhook, logger: logger)
         let codecsDir = CodecService.locate(configuration.codecsDir)
         codecs = CodecService(directory: codecsDir)
         if codecsDir == nil { logger.warning("no Codecs directory with catalog.json: uplinks of profiles with a codec get a log event") }
@@ -92,19 +96,23 @@ public final class ServerApp: Sendable {
                                onServerRunning: { channel in box.set(channel.localAddress?.port ?? 0) },
                                logger: logger)
         let pipelines = Pipelines(bus: broker.bus, codecs: codecs, registry: registry, networkServer: networkServer,
-                                  telemetry: telemetry, telemetryMetrics: configuration.telemetryMetrics, logger: logger)
+                                  telemetry: telemetry, telemetryMetrics: configuration.telemetryMetrics, events: events, logger: logger)
         let glue = Glue(bridge: bridge, networkServer: networkServer, registry: registry, knownGateways: knownGateways,
                         pipelines: pipelines, logger: logger)
         let compaction = CompactionService(store: telemetry, interval: .seconds(configuration.telemetryCompactionSeconds), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: broker),
             .init(service: compaction),
+        ]
+        if let events { services.append(.init(service: EventsRunService(feed: events, interval: .seconds(1)))) }
+        services += [
             .init(service: networkServer),
             .init(service: RulesService(rules: rules, bus: broker.bus, telemetry: telemetry, networkServer: networkServer, logger: logger)),
             .init(service: glue),
             .init(service: bridge),
             .init(service: http),
-        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        ]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Codable, Sendable {
     /// Per application id, the metrics stored (a name keeps itself and `name.…`); an application
     /// not listed stores every numeric field and all radio metadata.
     public var telemetryMetrics: [String: [String]]
+    /// The webhook every alert transition is POSTed to (signed); nil = MQTT only.
+    public var alertWebhook: AlertWebhookConfiguration?
 
     public struct HTTPConfiguration: Codable, Sendable {
         public var host: String
@@ -40,8 +42,9 @@ public struct ServerConfiguration: Codable, Sendable {
     public init(dataDir: String = "./lorikeet-data", regionsDir: String? = nil, gatewayBridge: GatewayBridgeConfiguration = .init(),
                 networkServer: NetworkServerConfiguration = .init(), http: HTTPConfiguration = .init(),
                 broker: BrokerConfiguration = .init(), codecsDir: String? = nil, telemetryCompactionSeconds: Int = 300,
-                telemetryMetrics: [String: [String]] = [:]) {
+                telemetryMetrics: [String: [String]] = [:], alertWebhook: AlertWebhookConfiguration? = nil) {
         self.telemetryMetrics = telemetryMetrics
+        self.alertWebhook = alertWebhook
         self.broker = broker
         self.codecsDir = codecsDir
         self.telemetryCompactionSeconds = telemetryCompactionSeconds
@@ -63,6 +66,7 @@ public struct ServerConfiguration: Codable, Sendable {
         codecsDir = try c.decodeIfPresent(String.self, forKey: .codecsDir)
         telemetryCompactionSeconds = try c.decodeIfPresent(Int.self, forKey: .telemetryCompactionSeconds) ?? 300
         telemetryMetrics = try c.decodeIfPresent([String: [String]].self, forKey: .telemetryMetrics) ?? [:]
+        alertWebhook = try c.decodeIfPresent(AlertWebhookConfiguration.self, forKey: .alertWebhook)
         guard telemetryCompactionSeconds > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .telemetryCompactionSeconds, in: c, debugDescription: "must be positive")
         }

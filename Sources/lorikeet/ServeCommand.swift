@@ -27,6 +27,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("mqtt-ws-port"), help: "MQTT over WebSocket port, or off (overrides the config file; 0 = ephemeral).")
     var mqttWebSocketPort: String?
 
+    @Option(name: .customLong("alert-webhook"), help: "POST every alert transition here, signed (overrides the config's alertWebhook.url).")
+    var alertWebhook: String?
+
+    @Option(name: .customLong("alert-secret"), help: "HMAC-SHA256 secret of --alert-webhook.")
+    var alertSecret: String?
+
+    @Option(name: .customLong("alert-secret-file"), help: "Read the --alert-webhook secret from this file (first line).")
+    var alertSecretFile: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -44,6 +53,10 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 throw ValidationError("--mqtt-ws-port must be a port number or off")
             }
+        }
+        if let alertWebhook {
+            guard alertSecret != nil || alertSecretFile != nil else { throw ValidationError("--alert-webhook needs --alert-secret or --alert-secret-file") }
+            configuration.alertWebhook = AlertWebhookConfiguration(url: alertWebhook, secret: alertSecret, secretFile: alertSecretFile)
         }
         var logger = Logger(label: "lorikeet")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

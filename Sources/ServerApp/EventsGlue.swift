@@ -1,0 +1,164 @@
+import AlertHooks
+import AlertStore
+import Broker
+import Events
+import Foundation
+import LoRaWAN
+import Logging
+import MQTT
+import Registry
+import NIOCore
+import ServiceLifecycle
+
+/// The broker's in-process bus as the alert hooks see it.
+struct BrokerAlertBus: AlertBus {
+    let bus: MessageBus
+
+    func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool) async throws {
+        try bus.publish(topic: topic, payload: ByteBuffer(bytes: payload), retain: retain, qos: qos >= 1 ? .atLeastOnce : .atMostOnce)
+    }
+}
+
+/// Publishes each alert transition of a registered device on
+/// `application/{applicationId}/device/{devEui}/event/alert` (QoS 1, the webhook's JSON body), so
+/// the broker's per-application access control applies as for every other device event. Devices
+/// not in the registry (removed since) fall back to `BusPublishHook`'s
+/// `lorikeet/alerts/{detector}/{device}/{transition}`, visible to admins.
+struct ApplicationAlertHook: AlertHook {
+    let id = "mqtt"
+    let bus: BrokerAlertBus
+    let registry: SQLiteRegistry
+
+    func deliver(_ request: HookRequest) async -> DeliveryOutcome {
+        // The alert id is "<detector>:<device>:<firedAt>"; device ids may contain ':' themselves.
+        let parts = request.alertID.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return .permanent("alert id '\(request.alertID)' is not detector:device:time") }
+        let device = parts[1..<(parts.count - 1)].joined(separator: ":")
+        var application: String?
+        do {
+            if let eui = try? EUI64(hex: device) { application = try await registry.device(devEUI: eui)?.applicationID }
+        } catch {
+            return .retryable("registry: \(error)")
+        }
+        guard let application else {
+            return await BusPublishHook(id: id, bus: bus).deliver(request)
+        }
+        do {
+            try await bus.publish(topic: "application/\(application)/device/\(device.lowercased())/event/alert",
+                                  payload: Array(request.body), qos: 1, retain: false)
+            return .delivered
+        } catch {
+            return .retryable("publish: \(error)")
+        }
+    }
+}
+
+/// The alert webhook of `serve` (configuration `alertWebhook`, or `--alert-webhook` / `--alert-secret`).
+public struct AlertWebhookConfiguration: Codable, Sendable {
+    public var url: String
+    /// The HMAC-SHA256 secret (or give `secretFile`).
+    public var secret: String?
+    /// A file whose first line is the secret.
+    public var secretFile: String?
+    /// The hook id in the outbox (default `webhook`).
+    public var hookId: String?
+    /// Per-request timeout in seconds (default 10).
+    public var timeoutSeconds: Double?
+
+    public init(url: String, secret: String? = nil, secretFile: String? = nil, hookId: String? = nil, timeoutSeconds: Double? = nil) {
+        self.url = url
+        self.secret = secret
+        self.secretFile = secretFile
+        self.hookId = hookId
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    func hook() throws -> WebhookHook {
+        guard let u = URL(string: url) else { throw ServerAppError.invalidConfiguration("alertWebhook.url is not a URL: \(url)") }
+        var secret = self.secret
+        if let secretFile {
+            guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
+                throw ServerAppError.invalidConfiguration("alertWebhook.secretFile: cannot read \(secretFile)")
+            }
+            secret = text.split(whereSeparator: \.isNewline).first.map(String.init)
+        }
+        guard let secret else { throw ServerAppError.invalidConfiguration("alertWebhook needs secret or secretFile") }
+        do { return try WebhookHook(id: hookId ?? "webhook", url: u, secret: secret, timeoutSeconds: timeoutSeconds ?? 10) } catch {
+            throw ServerAppError.invalidConfiguration("alertWebhook: \(error)")
+        }
+    }
+}
+
+/// Feeds the event detectors from the uplink pipeline: every telemetry sample written, plus one
+/// `uplink` sample (value 1) per uplink so absence detectors see arrivals.
+struct EventsFeed: Sendable {
+    /// The metric of the arrival sample written for every uplink.
+    static let arrivalMetric = "uplink"
+    let service: EventsService
+    let logger: Logger
+
+    /// Opens `<data-dir>/events.sqlite` when detectors are stored there; nil when there are none.
+    static func open(dataDirectory: String, bus: MessageBus, registry: SQLiteRegistry, webhook: AlertWebhookConfiguration?,
+                     logger: Logger) throws -> EventsFeed? {
+        let path = (dataDirectory as NSString).appendingPathComponent(AlertStore.fileName)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let definitions: [DetectorDefinition]
+        do { definitions = try AlertStore(path: path).detectors() } catch {
+            throw ServerAppError.dataDirectory("events store: \(error)")
+        }
+        guard !definitions.isEmpty else { return nil }
+        var hooks: [any AlertHook] = [ApplicationAlertHook(bus: BrokerAlertBus(bus: bus), registry: registry)]
+        if let webhook { hooks.append(try webhook.hook()) }
+        let service: EventsService
+        do { service = try EventsService(storePath: path, definitions: definitions, hooks: hooks) } catch {
+            throw ServerAppError.invalidConfiguration("event detectors: \(error)")
+        }
+        logger.info("event detectors loaded", metadata: ["events.detectors": "\(definitions.count)", "events.hooks": "\(hooks.map(\.id))"])
+        return EventsFeed(service: service, logger: logger)
+    }
+
+    /// Feeds one uplink's samples (already filtered like the telemetry write).
+    func ingest(device: String, application: String, deviceProfile: String, time: Int64, metrics: [(metric: String, value: Double)]) async {
+        var samples = metrics.map { Sample(time: time, device: device, metric: $0.metric, value: $0.value,
+                                           application: application, deviceProfile: deviceProfile) }
+        samples.append(Sample(time: time, device: device, metric: Self.arrivalMetric, value: 1, application: application,
+                              deviceProfile: deviceProfile))
+        for sample in samples {
+            do {
+                let transitions = try await service.ingest(sample)
+                for t in transitions {
+                    logger.info("alert transition", metadata: ["alert.id": "\(t.alert.id)", "alert.transition": "\(t.transition.rawValue)"])
+                }
+            } catch {
+                logger.error("event detectors: ingest failed", metadata: ["device.dev_eui": "\(device)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Ticks the detectors with the wall clock every `interval` and runs hook delivery (which drains
+/// the outbox left by an earlier run first) until graceful shutdown.
+struct EventsRunService: Service {
+    let feed: EventsFeed
+    let interval: Duration
+
+    func run() async throws {
+        let service = feed.service
+        let logger = feed.logger
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await service.runDelivery() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
+                            _ = try await service.tick(now: Int64(Date().timeIntervalSince1970 * 1000))
+                        } catch {
+                            logger.error("event detectors: tick failed", metadata: ["error": "\(error)"])
+                        }
+                        try? await Task.sleep(for: interval)
+                    }
+                }
+            }
+        }
+    }
+}
