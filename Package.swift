@@ -151,7 +151,7 @@ let networkServerTargets: [Target] = [
     ),
     .testTarget(
         name: "ServerAppTests",
-        dependencies: ["ServerApp", "TestSupport", "PacketForwarder", "LoRaWAN", "Registry", "Broker",
+        dependencies: ["ServerApp", "TestSupport", "PacketForwarder", "LoRaWAN", "Registry", "Broker", "AlertHooks",
                        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                        .product(name: "Logging", package: "swift-log")],
         swiftSettings: swiftSettings
