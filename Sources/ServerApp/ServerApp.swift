@@ -68,7 +68,7 @@ public final class ServerApp: Sendable {
         events = try EventsFeed.open(dataDirectory: configuration.dataDir, bus: broker.bus, registry: registry,
                                      webhook: configuration.alertWebhook, logger: logger)
         let codecsDir = CodecService.locate(configuration.codecsDir)
-        codecs = CodecService(directory: codecsDir)
+        codecs = CodecService(directory: codecsDir, uploadsDirectory: CodecUploads.directory(dataDirectory: configuration.dataDir))
         if codecsDir == nil { logger.warning("no Codecs directory with catalog.json: uplinks of profiles with a codec get a log event") }
         logger.info("server prepared", metadata: ["server.data_dir": "\(configuration.dataDir)", "server.regions": "\(regions.ids.count)",
                                                   "server.codecs_dir": "\(codecsDir ?? "none")"])

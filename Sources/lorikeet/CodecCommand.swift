@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PayloadCodecs
+import ServerApp
 import Yams
 
 /// `lorikeet codec …`: run and test payload codecs (docs/codecs.md).
@@ -8,7 +9,7 @@ struct CodecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codec",
         abstract: "Run payload codecs (JavaScript, Cayenne LPP) and test them against their examples.",
-        subcommands: [CodecRunCommand.self, CodecTestCommand.self]
+        subcommands: [CodecRunCommand.self, CodecTestCommand.self, CodecUploadCommand.self]
     )
 }
 
@@ -276,6 +277,28 @@ struct CodecTestCommand: ParsableCommand {
             return .object(object)
         case .alias:
             throw .invalidCatalog("YAML aliases are not supported")
+        }
+    }
+}
+
+/// `lorikeet codec upload --name NAME FILE.js`: stores a vendor's codec script in the data directory
+/// (after checking that it loads), so a device profile can name it as `script:NAME`.
+struct CodecUploadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload",
+        abstract: "Store a codec script in the data directory for device profiles (codec script:NAME)."
+    )
+
+    @Option(help: "The data directory.") var dataDir = "./lorikeet-data"
+    @Option(help: "The name profiles use (script:NAME): 1–64 of A–Z a–z 0–9 _ - .") var name: String
+    @Argument(help: "The JavaScript codec file.") var file: String
+
+    func run() throws {
+        do {
+            let codecName = try CodecUploads.upload(sourcePath: file, name: name, dataDirectory: dataDir)
+            print(codecName)
+        } catch {
+            throw failWithOneLine("\(error)")
         }
     }
 }
