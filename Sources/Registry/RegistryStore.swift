@@ -47,4 +47,22 @@ public protocol SessionStore: Sendable {
 
     func recordUplink(_ record: UplinkRecord) async throws
     func recentUplinks(devEUI: EUI64, limit: Int) async throws -> [UplinkRecord]
+
+    /// Writes one batch of the network server's write-behind state in ONE transaction: whole
+    /// sessions, bare uplink counters (`fCntUp` of sessions whose other fields did not change;
+    /// only existing sessions are touched) and uplink rows. Either all of it is durable or none.
+    func commitBatch(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) async throws
+}
+
+extension SessionStore {
+    /// Default for stores without transactions: one write at a time, counters via the session.
+    public func commitBatch(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) async throws {
+        for s in sessions { try await saveSession(s) }
+        for c in counters {
+            guard var s = try await session(devEUI: c.devEUI) else { continue }
+            s.fCntUp = max(s.fCntUp ?? 0, c.fCntUp)
+            try await saveSession(s)
+        }
+        for u in uplinks { try await recordUplink(u) }
+    }
 }

@@ -32,7 +32,7 @@ extension NetworkServer {
         let needsAck = ctx.confirmed
         let adrAckReq = ctx.macPayload.fhdr.fCtrl.adrAckReq
         guard needsAck || !macBytes.isEmpty || !queue.isEmpty || adrAckReq else {
-            if session.pendingMACCommands.count != pendingBefore { try? await sessions.saveSession(session) }
+            if session.pendingMACCommands.count != pendingBefore { saveSessionLater(session) }
             ctx.session = session
             return nil
         }
@@ -93,7 +93,7 @@ extension NetworkServer {
             }
         }
         ctx.session = session
-        try? await sessions.saveSession(session)
+        try? await saveSession(session)
         return await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: ctx.best, devEUI: device.devEUI,
                                 fCnt: fCnt, queueItemID: item?.id, info: info)
     }
@@ -150,7 +150,7 @@ extension NetworkServer {
 
     /// Sends the head of a class C device's queue immediately on RX2 through its last gateway.
     func sendClassC(device: Device, profile: DeviceProfile) async {
-        guard var session = try? await sessions.session(devEUI: device.devEUI), let plan = plan(for: profile),
+        guard var session = try? await loadSession(devEUI: device.devEUI), let plan = plan(for: profile),
               let gateway = lastGateway[device.devEUI] else { return }
         guard session.pendingConfirmedDownlink == nil else { return }  // wait for the ACK first
         let queue = (try? await sessions.queue(devEUI: device.devEUI)) ?? []
@@ -178,7 +178,7 @@ extension NetworkServer {
         } else {
             try? await sessions.removeQueueItem(id: item.id)
         }
-        try? await sessions.saveSession(session)
+        try? await saveSession(session)
         let frame = DownlinkFrame(downlinkID: allocateDownlinkID(), gatewayEUI: gateway, phyPayload: bytes,
                                   frequency: session.rx2Frequency, power: configuration.downlinkTXPower ?? Int(plan.maxEIRP),
                                   modulation: modulation, timing: .immediately)
@@ -193,7 +193,7 @@ extension NetworkServer {
     /// an existing session keeps its counters).
     public func activateABP(devEUI: EUI64) async throws {
         guard let device = try await registry.device(devEUI: devEUI), let abp = device.abp else { throw NetworkServerError.deviceNotFound(devEUI) }
-        if try await sessions.session(devEUI: devEUI) != nil { return }
+        if try await loadSession(devEUI: devEUI) != nil { return }
         guard let profile = try await registry.deviceProfile(id: device.deviceProfileID), let plan = plan(for: profile) else {
             throw NetworkServerError.unknownRegion(devEUI.description)
         }
@@ -202,6 +202,6 @@ extension NetworkServer {
                                     rx1DROffset: profile.rx1DROffset, rx2DataRate: profile.rx2DataRate ?? plan.rx2.dataRate,
                                     rx2Frequency: UInt32(clamping: profile.rx2Frequency.map(Int.init) ?? plan.rx2.frequency),
                                     enabledChannels: Array(plan.uplinkChannels.indices), activatedAtMillis: nowMillis())
-        try await sessions.saveSession(session)
+        try await saveSession(session)
     }
 }

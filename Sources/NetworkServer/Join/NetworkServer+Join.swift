@@ -78,7 +78,7 @@ extension NetworkServer {
                                     enabledChannels: enabled, activatedAtMillis: nowMillis())
         session.rekeyConfirmed = version == .lorawan1_1 ? false : nil
         do {
-            try await sessions.saveSession(session)
+            try await saveSession(session)
             try await sessions.flushQueue(devEUI: device.devEUI)  // the old session's queue is meaningless
         } catch {
             logEvent("ERROR", "OTAA", "session not saved: \(error)", device: info)
