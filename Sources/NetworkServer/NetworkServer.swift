@@ -149,6 +149,8 @@ public actor NetworkServer: Service {
             let outcome = await runDataPipeline(&ctx)
             if case .accepted = outcome { acceptedDataCount += 1 }
             return outcome
+        case .rejoinRequest:
+            return await handleRejoin(phy: phy, frames: sorted, deduplicationID: dedupID)
         default:
             return drop(.unsupportedMessageType)
         }

@@ -39,6 +39,8 @@ public protocol SessionStore: Sendable {
     /// Records a join: refuses a used DevNonce (1.0.x) or one not above the last (1.1) by
     /// returning false, else stores it, increments the device's JoinNonce and returns true with it.
     func recordJoin(devEUI: EUI64, joinEUI: EUI64, devNonce: UInt16, strictlyIncreasing: Bool) async throws -> UInt32?
+    /// Increments and returns the device's JoinNonce (for a join-accept answering a rejoin-request).
+    func nextJoinNonce(devEUI: EUI64) async throws -> UInt32
 
     func enqueue(_ item: DownlinkQueueItem) async throws -> Int64
     func queue(devEUI: EUI64) async throws -> [DownlinkQueueItem]

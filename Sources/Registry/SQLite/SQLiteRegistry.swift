@@ -369,6 +369,15 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
         }
     }
 
+    public func nextJoinNonce(devEUI: EUI64) async throws -> UInt32 {
+        try locked {
+            let rows = try statement("UPDATE devices SET join_nonce = join_nonce + 1 WHERE dev_eui = ? RETURNING join_nonce").rows([.text(devEUI.description)])
+            guard case let .integer(n)? = rows.first?.first else { throw RegistryError.notFound(kind: "device", id: devEUI.description) }
+            guard n <= 0xFF_FFFF else { throw RegistryError.invalidValue(field: "JoinNonce", reason: "exhausted for \(devEUI)") }
+            return UInt32(n)
+        }
+    }
+
     // MARK: Downlink queue
 
     public func enqueue(_ item: DownlinkQueueItem) async throws -> Int64 {
