@@ -81,6 +81,7 @@ public actor NetworkServer: Service {
 
     /// Runs until shutdown; the server is driven by `receive(_:)` calls, so this only waits.
     public func run() async throws {
+        await activateRegisteredABPDevices()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runCommitLoop() }
             try? await gracefulShutdown()

@@ -74,3 +74,23 @@ struct WriteBehindTests {
         #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [9]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
     }
 }
+
+@Suite("ABP activation at start")
+struct ABPStartTests {
+    @Test("registered ABP devices without a session are activated; existing sessions keep their counters")
+    func activation() async throws {
+        let h = try Harness()
+        try await h.registry.createApplication(Application(id: "app", name: "App"))
+        try await h.registry.createDeviceProfile(DeviceProfile(id: "abp", name: "abp", region: "EU868", macVersion: "1.0.3"))
+        let keys = SessionKeys(nwkSKey: Harness.appKey, appSKey: Harness.nwkKey)
+        for i in 0..<3 {
+            try await h.registry.createDevice(Device(devEUI: EUI64(UInt64(80 + i)), applicationID: "app", deviceProfileID: "abp",
+                                                     abp: ABPSettings(devAddr: DevAddr(UInt32(0x0200_0000 + i)), keys: keys)))
+        }
+        #expect(await h.server.activateRegisteredABPDevices() == 3)
+        var device = try SimulatedDevice(devEUI: EUI64(81), devAddr: DevAddr(0x0200_0001), keys: keys)
+        #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
+        #expect(await h.server.activateRegisteredABPDevices() == 0)
+        #expect(try await h.registry.session(devEUI: EUI64(81))?.fCntUp == 0)
+    }
+}

@@ -189,6 +189,21 @@ extension NetworkServer {
         }
     }
 
+    /// Activates every registered ABP device that has no session yet (at start: devices added by
+    /// the CLI or the HTTP API otherwise never got one). Returns how many were activated.
+    @discardableResult
+    func activateRegisteredABPDevices() async -> Int {
+        guard let devices = try? await registry.devices(applicationID: nil) else { return 0 }
+        var n = 0
+        for device in devices where device.abp != nil && !device.disabled {
+            if (try? await loadSession(devEUI: device.devEUI)) ?? nil != nil { continue }
+            do { try await activateABP(devEUI: device.devEUI); n += 1 } catch {
+                logger.warning("ABP device not activated", metadata: ["ns.dev_eui": "\(device.devEUI)", "ns.error": "\(error)"])
+            }
+        }
+        return n
+    }
+
     /// Activates an ABP device: creates its session from the registered ABP settings (idempotent:
     /// an existing session keeps its counters).
     public func activateABP(devEUI: EUI64) async throws {
