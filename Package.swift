@@ -215,6 +215,19 @@ let lorawanToolTargets: [Target] = [
 
 // MARK: - The executable (argument parsing only)
 
+// MARK: Simulator (`lorikeet simulate`: a packet-forwarder gateway and ABP devices over real UDP)
+let simulatorTargets: [Target] = [
+    .target(
+        name: "Simulator",
+        dependencies: [
+            "LoRaWAN", "PacketForwarder",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+
 let executableTargets: [Target] = [
     .executableTarget(
         name: "lorikeet",
@@ -231,6 +244,7 @@ let executableTargets: [Target] = [
             "ServerApp",
             "TimeSeries", "TelemetryStore", "Analytics",
             "Broker",
+            "Simulator",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -253,6 +267,7 @@ let allTargets: [Target] =
     + networkServerTargets
     + telemetryTargets
     + brokerTargets
+    + simulatorTargets
     + executableTargets
 
 let package = Package(

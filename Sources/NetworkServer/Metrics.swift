@@ -10,6 +10,8 @@ struct NSMetrics: Sendable {
     let downlinks: Counter
     /// `ns_tx_ack_errors_total`.
     let txAckErrors: Counter
+    /// `ns_session_commits_total`: write-behind transactions committed.
+    let commits: Counter
 
     init() {
         var d: [DropReason: Counter] = [:]
@@ -19,5 +21,6 @@ struct NSMetrics: Sendable {
                     "join": Counter(label: "ns_uplinks_total", dimensions: [("type", "join")])]
         downlinks = Counter(label: "ns_downlinks_total")
         txAckErrors = Counter(label: "ns_tx_ack_errors_total")
+        commits = Counter(label: "ns_session_commits_total")
     }
 }

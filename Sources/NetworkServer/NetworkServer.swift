@@ -37,6 +37,13 @@ public actor NetworkServer: Service {
     /// Joins always read the registry (keys may have changed).
     var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64)] = [:]
     static let deviceCacheMillis: Int64 = 5_000
+    /// Sessions in memory (authoritative) and what is waiting to be committed (write-behind).
+    var cache = SessionCache()
+    var pending = WriteBehind()
+    var flushing = false
+    var flushWaiters: [CheckedContinuation<Void, Never>] = []
+    /// True while `run()`'s commit loop runs; otherwise every uplink commits before returning.
+    var writeBehindActive = false
     /// Uplinks processed (accepted + dropped), for tests and the benchmark.
     public private(set) var processedCount = 0
     /// Data uplinks accepted, for the benchmark.
@@ -74,7 +81,13 @@ public actor NetworkServer: Service {
 
     /// Runs until shutdown; the server is driven by `receive(_:)` calls, so this only waits.
     public func run() async throws {
-        try? await gracefulShutdown()
+        await activateRegisteredABPDevices()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.runCommitLoop() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        await stopWriteBehind()
         eventContinuation.finish()
     }
 
@@ -104,13 +117,21 @@ public actor NetworkServer: Service {
     func closeWindow(_ payload: [UInt8]) async {
         let frames = deduplicator.close(payload, now: nowMillis())
         guard !frames.isEmpty else { return }
-        _ = await process(frames: frames)
+        _ = await processDeduplicated(frames: frames)
+        if !writeBehindActive { try? await commitPending() }
     }
 
     /// Processes one deduplicated uplink (all copies of one PHYPayload). Exposed for tests and
     /// the benchmark, which bypass the window.
     @discardableResult
     public func process(frames: [UplinkFrame]) async -> UplinkOutcome {
+        let outcome = await processDeduplicated(frames: frames)
+        try? await commitPending()
+        return outcome
+    }
+
+    /// `process(frames:)` without the commit: the write-behind loop commits.
+    func processDeduplicated(frames: [UplinkFrame]) async -> UplinkOutcome {
         processedCount += 1
         let sorted = DownlinkPlanner.sortBySignal(frames.filter { $0.rxInfo.crcStatus == 1 })
         guard let first = sorted.first else { return drop(.crcBad) }
@@ -129,6 +150,8 @@ public actor NetworkServer: Service {
             let outcome = await runDataPipeline(&ctx)
             if case .accepted = outcome { acceptedDataCount += 1 }
             return outcome
+        case .rejoinRequest:
+            return await handleRejoin(phy: phy, frames: sorted, deduplicationID: dedupID)
         default:
             return drop(.unsupportedMessageType)
         }

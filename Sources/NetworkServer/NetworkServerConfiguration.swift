@@ -17,11 +17,17 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
     public var extraChannels: [String: [Int]]
     /// Downlink TX power in dBm; nil = the plan's max EIRP.
     public var downlinkTXPower: Int?
+    /// Write-behind period: accepted uplinks' counters and rows are committed in one transaction
+    /// this often (and before any downlink); their events wait for that commit.
+    public var sessionCommitIntervalMillis: Int
+    /// Sessions whose only changes were uplink counters (ADR history, data rate) are written
+    /// whole this often and at shutdown.
+    public var staleSessionWriteMillis: Int
 
     public init(netID: NetID = NetID.zero, deduplicationWindowMillis: Int = 200, adrInstallationMargin: Double = 10,
                 macCommandMaxAttempts: Int = 3, confirmedDownlinkMaxAttempts: Int = 3,
                 extraChannels: [String: [Int]] = ["EU868": [867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000]],
-                downlinkTXPower: Int? = nil) {
+                downlinkTXPower: Int? = nil, sessionCommitIntervalMillis: Int = 50, staleSessionWriteMillis: Int = 30_000) {
         self.netID = netID
         self.deduplicationWindowMillis = deduplicationWindowMillis
         self.adrInstallationMargin = adrInstallationMargin
@@ -29,6 +35,8 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
         self.confirmedDownlinkMaxAttempts = confirmedDownlinkMaxAttempts
         self.extraChannels = extraChannels
         self.downlinkTXPower = downlinkTXPower
+        self.sessionCommitIntervalMillis = sessionCommitIntervalMillis
+        self.staleSessionWriteMillis = staleSessionWriteMillis
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,6 +49,8 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
         confirmedDownlinkMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .confirmedDownlinkMaxAttempts) ?? d.confirmedDownlinkMaxAttempts
         extraChannels = try c.decodeIfPresent([String: [Int]].self, forKey: .extraChannels) ?? d.extraChannels
         downlinkTXPower = try c.decodeIfPresent(Int.self, forKey: .downlinkTXPower) ?? d.downlinkTXPower
+        sessionCommitIntervalMillis = try c.decodeIfPresent(Int.self, forKey: .sessionCommitIntervalMillis) ?? d.sessionCommitIntervalMillis
+        staleSessionWriteMillis = try c.decodeIfPresent(Int.self, forKey: .staleSessionWriteMillis) ?? d.staleSessionWriteMillis
     }
 }
 

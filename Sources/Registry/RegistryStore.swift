@@ -39,6 +39,8 @@ public protocol SessionStore: Sendable {
     /// Records a join: refuses a used DevNonce (1.0.x) or one not above the last (1.1) by
     /// returning false, else stores it, increments the device's JoinNonce and returns true with it.
     func recordJoin(devEUI: EUI64, joinEUI: EUI64, devNonce: UInt16, strictlyIncreasing: Bool) async throws -> UInt32?
+    /// Increments and returns the device's JoinNonce (for a join-accept answering a rejoin-request).
+    func nextJoinNonce(devEUI: EUI64) async throws -> UInt32
 
     func enqueue(_ item: DownlinkQueueItem) async throws -> Int64
     func queue(devEUI: EUI64) async throws -> [DownlinkQueueItem]
@@ -47,4 +49,22 @@ public protocol SessionStore: Sendable {
 
     func recordUplink(_ record: UplinkRecord) async throws
     func recentUplinks(devEUI: EUI64, limit: Int) async throws -> [UplinkRecord]
+
+    /// Writes one batch of the network server's write-behind state in ONE transaction: whole
+    /// sessions, bare uplink counters (`fCntUp` of sessions whose other fields did not change;
+    /// only existing sessions are touched) and uplink rows. Either all of it is durable or none.
+    func commitBatch(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) async throws
+}
+
+extension SessionStore {
+    /// Default for stores without transactions: one write at a time, counters via the session.
+    public func commitBatch(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) async throws {
+        for s in sessions { try await saveSession(s) }
+        for c in counters {
+            guard var s = try await session(devEUI: c.devEUI) else { continue }
+            s.fCntUp = max(s.fCntUp ?? 0, c.fCntUp)
+            try await saveSession(s)
+        }
+        for u in uplinks { try await recordUplink(u) }
+    }
 }

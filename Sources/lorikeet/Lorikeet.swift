@@ -13,6 +13,7 @@ struct Lorikeet: AsyncParsableCommand {
             CodecCommand.self,
             RulesCommand.self,
             BenchCommand.self,
+            SimulateCommand.self,
             EventsCommand.self,
             ServeCommand.self,
             ApplicationCommand.self,

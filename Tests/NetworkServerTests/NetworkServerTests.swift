@@ -130,6 +130,7 @@ struct DataUplinkTests {
         var sb = try #require(try await h.registry.session(devEUI: EUI64(21)))
         sb.devAddr = try #require(a.devAddr)
         try await h.registry.saveSession(sb)
+        try await h.server.reloadSessions()  // the server's session cache does not see direct store edits
         b.devAddr = a.devAddr
         _ = await h.server.process(frames: [SimulatedDevice.frame(try b.dataUplink(payload: [0xBB]), gateway: Harness.gateway)])
         _ = await h.server.process(frames: [SimulatedDevice.frame(try a.dataUplink(payload: [0xAA]), gateway: Harness.gateway)])
@@ -144,6 +145,7 @@ struct DataUplinkTests {
         var s = try #require(try await h.registry.session(devEUI: EUI64(22)))
         s.fCntUp = 0xFFFF
         try await h.registry.saveSession(s)
+        try await h.server.reloadSessions()
         device.fCntUp = 0x1_0000
         #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
         #expect(try await h.registry.session(devEUI: EUI64(22))?.fCntUp == 0x1_0000)

@@ -32,7 +32,7 @@ extension NetworkServer {
         let needsAck = ctx.confirmed
         let adrAckReq = ctx.macPayload.fhdr.fCtrl.adrAckReq
         guard needsAck || !macBytes.isEmpty || !queue.isEmpty || adrAckReq else {
-            if session.pendingMACCommands.count != pendingBefore { try? await sessions.saveSession(session) }
+            if session.pendingMACCommands.count != pendingBefore { saveSessionLater(session) }
             ctx.session = session
             return nil
         }
@@ -93,7 +93,7 @@ extension NetworkServer {
             }
         }
         ctx.session = session
-        try? await sessions.saveSession(session)
+        try? await saveSession(session)
         return await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: ctx.best, devEUI: device.devEUI,
                                 fCnt: fCnt, queueItemID: item?.id, info: info)
     }
@@ -150,7 +150,7 @@ extension NetworkServer {
 
     /// Sends the head of a class C device's queue immediately on RX2 through its last gateway.
     func sendClassC(device: Device, profile: DeviceProfile) async {
-        guard var session = try? await sessions.session(devEUI: device.devEUI), let plan = plan(for: profile),
+        guard var session = try? await loadSession(devEUI: device.devEUI), let plan = plan(for: profile),
               let gateway = lastGateway[device.devEUI] else { return }
         guard session.pendingConfirmedDownlink == nil else { return }  // wait for the ACK first
         let queue = (try? await sessions.queue(devEUI: device.devEUI)) ?? []
@@ -178,7 +178,7 @@ extension NetworkServer {
         } else {
             try? await sessions.removeQueueItem(id: item.id)
         }
-        try? await sessions.saveSession(session)
+        try? await saveSession(session)
         let frame = DownlinkFrame(downlinkID: allocateDownlinkID(), gatewayEUI: gateway, phyPayload: bytes,
                                   frequency: session.rx2Frequency, power: configuration.downlinkTXPower ?? Int(plan.maxEIRP),
                                   modulation: modulation, timing: .immediately)
@@ -189,11 +189,26 @@ extension NetworkServer {
         }
     }
 
+    /// Activates every registered ABP device that has no session yet (at start: devices added by
+    /// the CLI or the HTTP API otherwise never got one). Returns how many were activated.
+    @discardableResult
+    func activateRegisteredABPDevices() async -> Int {
+        guard let devices = try? await registry.devices(applicationID: nil) else { return 0 }
+        var n = 0
+        for device in devices where device.abp != nil && !device.disabled {
+            if (try? await loadSession(devEUI: device.devEUI)) ?? nil != nil { continue }
+            do { try await activateABP(devEUI: device.devEUI); n += 1 } catch {
+                logger.warning("ABP device not activated", metadata: ["ns.dev_eui": "\(device.devEUI)", "ns.error": "\(error)"])
+            }
+        }
+        return n
+    }
+
     /// Activates an ABP device: creates its session from the registered ABP settings (idempotent:
     /// an existing session keeps its counters).
     public func activateABP(devEUI: EUI64) async throws {
         guard let device = try await registry.device(devEUI: devEUI), let abp = device.abp else { throw NetworkServerError.deviceNotFound(devEUI) }
-        if try await sessions.session(devEUI: devEUI) != nil { return }
+        if try await loadSession(devEUI: devEUI) != nil { return }
         guard let profile = try await registry.deviceProfile(id: device.deviceProfileID), let plan = plan(for: profile) else {
             throw NetworkServerError.unknownRegion(devEUI.description)
         }
@@ -202,6 +217,6 @@ extension NetworkServer {
                                     rx1DROffset: profile.rx1DROffset, rx2DataRate: profile.rx2DataRate ?? plan.rx2.dataRate,
                                     rx2Frequency: UInt32(clamping: profile.rx2Frequency.map(Int.init) ?? plan.rx2.frequency),
                                     enabledChannels: Array(plan.uplinkChannels.indices), activatedAtMillis: nowMillis())
-        try await sessions.saveSession(session)
+        try await saveSession(session)
     }
 }

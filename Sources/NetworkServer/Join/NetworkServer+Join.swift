@@ -77,8 +77,9 @@ extension NetworkServer {
                                     rx2Frequency: UInt32(clamping: rx2Freq), dataRate: uplinkDR, txPowerIndex: 0,
                                     enabledChannels: enabled, activatedAtMillis: nowMillis())
         session.rekeyConfirmed = version == .lorawan1_1 ? false : nil
+        session.lastRJCount1 = (try? await loadSession(devEUI: device.devEUI))??.lastRJCount1
         do {
-            try await sessions.saveSession(session)
+            try await saveSession(session)
             try await sessions.flushQueue(devEUI: device.devEUI)  // the old session's queue is meaningless
         } catch {
             logEvent("ERROR", "OTAA", "session not saved: \(error)", device: info)

@@ -105,10 +105,10 @@ extension NetworkServer {
     /// downlink; its answer applies it (see `applyAnswer`).
     /// - Throws: `NetworkServerError.noSession` when the device has not joined.
     public func enqueueMACCommand(devEUI: EUI64, _ command: MACCommand) async throws {
-        guard var session = try await sessions.session(devEUI: devEUI) else { throw NetworkServerError.noSession(devEUI) }
+        guard var session = try await loadSession(devEUI: devEUI) else { throw NetworkServerError.noSession(devEUI) }
         session.pendingMACCommands.removeAll { $0.cid == command.cid }
         session.pendingMACCommands.append(PendingMACCommand(cid: command.cid, bytes: MACCommand.encodeAll([command])))
-        try await sessions.saveSession(session)
+        try await saveSession(session)
     }
 }
 

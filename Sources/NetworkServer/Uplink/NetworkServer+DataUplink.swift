@@ -21,7 +21,7 @@ extension NetworkServer {
     /// whose counter is not above the last accepted one is a replay.
     func resolveSession(_ ctx: inout UplinkContext) async -> UplinkOutcome? {
         let fhdr = ctx.macPayload.fhdr
-        guard let candidates = try? await sessions.sessions(devAddr: fhdr.devAddr), !candidates.isEmpty else {
+        guard let candidates = try? await candidateSessions(devAddr: fhdr.devAddr), !candidates.isEmpty else {
             return drop(.unknownDevAddr)
         }
         var replayed: DeviceSession?
@@ -158,23 +158,29 @@ extension NetworkServer {
             if acked || pending.attempts >= configuration.confirmedDownlinkMaxAttempts {
                 try? await sessions.removeQueueItem(id: pending.queueItemID)
                 session.pendingConfirmedDownlink = nil
-                emit(.ack(AckEvent(deduplicationId: ctx.deduplicationID, time: timeString(ctx.receivedAtMillis), deviceInfo: info,
+                self.pending.events.append(.ack(AckEvent(deduplicationId: ctx.deduplicationID, time: timeString(ctx.receivedAtMillis), deviceInfo: info,
                                    queueItemId: String(pending.queueItemID), acknowledged: acked, fCntDown: pending.fCnt)))
             }
         }
         if let status = ctx.devStatus {
-            emit(.status(StatusEvent(deduplicationId: ctx.deduplicationID, time: timeString(ctx.receivedAtMillis), deviceInfo: info,
+            self.pending.events.append(.status(StatusEvent(deduplicationId: ctx.deduplicationID, time: timeString(ctx.receivedAtMillis), deviceInfo: info,
                                      margin: status.margin, externalPowerSource: status.battery == 0,
                                      batteryLevelUnavailable: status.battery == 255,
                                      batteryLevel: status.battery == 0 || status.battery == 255 ? 0 : Double(status.battery) / 254 * 100)))
         }
         ctx.session = session
-        do { try await sessions.saveSession(session) } catch {
-            logEvent("ERROR", "STORAGE", "session not saved: \(error)", device: info)
+        // Write-behind: the counter (or the whole session when more than the uplink fields
+        // changed) and the row are committed with the next batch, before any downlink and before
+        // this uplink's events are emitted.
+        if let old = cache[session.devEUI], WriteBehind.onlyVolatileChanged(old, session) {
+            cache.put(session)
+            pending.markCounter(session)
+        } else {
+            saveSessionLater(session)
         }
         lastGateway[device.devEUI] = ctx.best.rxInfo.gatewayEUI
         let best = ctx.best
-        try? await sessions.recordUplink(UplinkRecord(timeMillis: ctx.receivedAtMillis, devEUI: device.devEUI, devAddr: session.devAddr,
+        pending.uplinks.append(UplinkRecord(timeMillis: ctx.receivedAtMillis, devEUI: device.devEUI, devAddr: session.devAddr,
                                                       fCnt: ctx.fCnt, fPort: ctx.macPayload.fPort, dataRate: ctx.dataRate,
                                                       frequency: best.txInfo.frequency, rssi: best.rxInfo.rssi, snr: best.rxInfo.snr,
                                                       gatewayCount: Set(ctx.frames.map(\.rxInfo.gatewayEUI)).count,
@@ -189,7 +195,7 @@ extension NetworkServer {
                         crcStatus: "CRC_OK")
         }
         let port = ctx.macPayload.fPort
-        emit(.up(UplinkEvent(deduplicationId: ctx.deduplicationID, time: timeString(ctx.receivedAtMillis), deviceInfo: info,
+        self.pending.events.append(.up(UplinkEvent(deduplicationId: ctx.deduplicationID, time: timeString(ctx.receivedAtMillis), deviceInfo: info,
                              devAddr: session.devAddr.description, adr: ctx.macPayload.fhdr.fCtrl.adr, dr: ctx.dataRate, fCnt: ctx.fCnt,
                              fPort: port, confirmed: ctx.confirmed,
                              data: (port ?? 0) > 0 && !ctx.payload.isEmpty ? Data(ctx.payload).base64EncodedString() : nil,

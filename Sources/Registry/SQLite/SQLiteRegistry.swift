@@ -281,38 +281,65 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
 
     public func session(devEUI: EUI64) async throws -> DeviceSession? {
         try locked {
-            let s = try statement("SELECT state FROM device_sessions WHERE dev_eui = ?")
-            defer { s.reset() }
-            s.bind([.text(devEUI.description)])
-            guard try s.step() else { return nil }
-            return try decode(DeviceSession.self, s.string(0), kind: "device_session", id: devEUI.description)
+            try statement("SELECT dev_eui, state, f_cnt_up FROM device_sessions WHERE dev_eui = ?").rows([.text(devEUI.description)])
+                .first.map(sessionRow)
         }
     }
 
     public func sessions(devAddr: DevAddr) async throws -> [DeviceSession] {
         try locked {
-            try statement("SELECT dev_eui, state FROM device_sessions WHERE dev_addr = ?").rows([.integer(Int64(devAddr.rawValue))]).map { r in
-                try decode(DeviceSession.self, Self.text(r, 1), kind: "device_session", id: Self.text(r, 0))
-            }
+            try statement("SELECT dev_eui, state, f_cnt_up FROM device_sessions WHERE dev_addr = ?").rows([.integer(Int64(devAddr.rawValue))])
+                .map(sessionRow)
         }
     }
 
     public func allSessions() async throws -> [DeviceSession] {
+        try locked { try statement("SELECT dev_eui, state, f_cnt_up FROM device_sessions").rows().map(sessionRow) }
+    }
+
+    /// A session from (dev_eui, state, f_cnt_up). The network server's write-behind updates the
+    /// `f_cnt_up` column alone between whole-state writes, so the larger of the two counters wins.
+    private func sessionRow(_ r: [Value]) throws -> DeviceSession {
+        var session = try decode(DeviceSession.self, Self.text(r, 1), kind: "device_session", id: Self.text(r, 0))
+        if r.count > 2, case let .integer(column) = r[2], let c = UInt32(exactly: column), c > (session.fCntUp ?? 0) || session.fCntUp == nil {
+            session.fCntUp = c
+        }
+        return session
+    }
+
+    public func commitBatch(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) async throws {
         try locked {
-            try statement("SELECT dev_eui, state FROM device_sessions").rows().map { r in
-                try decode(DeviceSession.self, Self.text(r, 1), kind: "device_session", id: Self.text(r, 0))
+            try connection.transaction {
+                for session in sessions {
+                    // A device deleted since the session was cached: its session stays deleted
+                    // (and does not fail the whole batch on the foreign key).
+                    try statement("""
+                        INSERT INTO device_sessions(dev_eui, dev_addr, f_cnt_up, state)
+                        SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM devices WHERE dev_eui = ?1)
+                        ON CONFLICT(dev_eui) DO UPDATE SET dev_addr = excluded.dev_addr, f_cnt_up = excluded.f_cnt_up, state = excluded.state
+                        """).run([.text(session.devEUI.description), .integer(Int64(session.devAddr.rawValue)),
+                                  session.fCntUp.map { .integer(Int64($0)) } ?? .null, .text(try json(session))])
+                }
+                for c in counters {
+                    // Only forward: a counter never moves back, and a row that is gone stays gone.
+                    try statement("UPDATE device_sessions SET f_cnt_up = ?1 WHERE dev_eui = ?2 AND (f_cnt_up IS NULL OR f_cnt_up < ?1)")
+                        .run([.integer(Int64(c.fCntUp)), .text(c.devEUI.description)])
+                }
+                for u in uplinks { try insertUplink(u) }
             }
         }
     }
 
     public func saveSession(_ session: DeviceSession) async throws {
-        try locked {
+        try locked { try upsertSession(session) }
+    }
+
+    private func upsertSession(_ session: DeviceSession) throws {
             try statement("""
                 INSERT INTO device_sessions(dev_eui, dev_addr, f_cnt_up, state) VALUES (?, ?, ?, ?)
                 ON CONFLICT(dev_eui) DO UPDATE SET dev_addr = excluded.dev_addr, f_cnt_up = excluded.f_cnt_up, state = excluded.state
                 """).run([.text(session.devEUI.description), .integer(Int64(session.devAddr.rawValue)),
                           session.fCntUp.map { .integer(Int64($0)) } ?? .null, .text(try json(session))])
-        }
     }
 
     public func deleteSession(devEUI: EUI64) async throws {
@@ -339,6 +366,15 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
                 guard n <= 0xFF_FFFF else { throw RegistryError.invalidValue(field: "JoinNonce", reason: "exhausted for \(devEUI)") }
                 return UInt32(n)
             }
+        }
+    }
+
+    public func nextJoinNonce(devEUI: EUI64) async throws -> UInt32 {
+        try locked {
+            let rows = try statement("UPDATE devices SET join_nonce = join_nonce + 1 WHERE dev_eui = ? RETURNING join_nonce").rows([.text(devEUI.description)])
+            guard case let .integer(n)? = rows.first?.first else { throw RegistryError.notFound(kind: "device", id: devEUI.description) }
+            guard n <= 0xFF_FFFF else { throw RegistryError.invalidValue(field: "JoinNonce", reason: "exhausted for \(devEUI)") }
+            return UInt32(n)
         }
     }
 
@@ -380,7 +416,11 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     // MARK: Uplinks
 
     public func recordUplink(_ u: UplinkRecord) async throws {
-        try locked {
+        try locked { try insertUplink(u) }
+    }
+
+    private func insertUplink(_ u: UplinkRecord) throws {
+        do {
             let dev = Value.text(u.devEUI.description)
             try statement("""
                 INSERT INTO uplinks(time, dev_eui, dev_addr, f_cnt, f_port, dr, frequency, rssi, snr, gateway_count, confirmed, size)

@@ -39,6 +39,10 @@ public struct DeviceSession: Codable, Sendable, Hashable {
     public var rekeyConfirmed: Bool?
     /// What the last LinkADRReq asked for; applied when the device accepts it.
     public var adrTarget: ADRTarget?
+    /// 1.1: the last RJcount0 of a rejoin-request type 0/2 accepted in this session (reset by a join-accept).
+    public var lastRJCount0: UInt16?
+    /// 1.1: the last RJcount1 of a rejoin-request type 1 accepted for the device (carried across sessions).
+    public var lastRJCount1: UInt16?
 
     public init(devEUI: EUI64, devAddr: DevAddr, macVersion: MACVersion, keys: SessionKeys, rx1Delay: Int = 1,
                 rx1DROffset: Int = 0, rx2DataRate: Int = 0, rx2Frequency: UInt32 = 869_525_000, dataRate: Int = 0,

@@ -1,0 +1,95 @@
+import LoRaWAN
+import Registry
+
+/// The network server's in-memory copy of device sessions, by DevEUI and by DevAddr.
+///
+/// The cache is authoritative for every session it holds: all session changes made by the
+/// network server go through it (and from it to the store, see `WriteBehind`). A DevAddr's
+/// sessions are read from the store once (`loadedAddrs`); a session added later by the network
+/// server (join, ABP activation) joins the index directly.
+struct SessionCache {
+    private(set) var byEUI: [EUI64: DeviceSession] = [:]
+    private var byAddr: [DevAddr: [EUI64]] = [:]
+    /// DevAddrs whose stored sessions have been merged in.
+    private var loadedAddrs: Set<DevAddr> = []
+
+    var count: Int { byEUI.count }
+
+    subscript(devEUI: EUI64) -> DeviceSession? { byEUI[devEUI] }
+
+    func isLoaded(_ addr: DevAddr) -> Bool { loadedAddrs.contains(addr) }
+
+    func sessions(devAddr: DevAddr) -> [DeviceSession] {
+        (byAddr[devAddr] ?? []).compactMap { byEUI[$0] }
+    }
+
+    /// Stores (or replaces) a session, moving it in the DevAddr index when its address changed.
+    mutating func put(_ session: DeviceSession) {
+        if let old = byEUI[session.devEUI], old.devAddr != session.devAddr {
+            unindex(session.devEUI, from: old.devAddr)
+        }
+        byEUI[session.devEUI] = session
+        if !(byAddr[session.devAddr]?.contains(session.devEUI) ?? false) {
+            byAddr[session.devAddr, default: []].append(session.devEUI)
+        }
+    }
+
+    /// Merges sessions read from the store for `addr`: a session already cached is newer (the
+    /// cache is written before the store) and is kept.
+    mutating func merge(stored: [DeviceSession], for addr: DevAddr) {
+        for s in stored where byEUI[s.devEUI] == nil { put(s) }
+        loadedAddrs.insert(addr)
+    }
+
+    mutating func remove(devEUI: EUI64) {
+        guard let old = byEUI.removeValue(forKey: devEUI) else { return }
+        unindex(devEUI, from: old.devAddr)
+    }
+
+    private mutating func unindex(_ devEUI: EUI64, from addr: DevAddr) {
+        byAddr[addr]?.removeAll { $0 == devEUI }
+        if byAddr[addr]?.isEmpty == true { byAddr[addr] = nil }
+    }
+}
+
+/// Session changes and uplink rows accepted but not yet committed, plus the events that must
+/// wait for that commit.
+struct WriteBehind {
+    /// Sessions to write whole (something besides the volatile uplink fields changed).
+    var full: [EUI64: DeviceSession] = [:]
+    /// Sessions whose only change is the uplink counter (and ADR history / data rate, which are
+    /// written whole later): the counter alone is written, no JSON.
+    var counters: [EUI64: UInt32] = [:]
+    /// Sessions whose stored JSON is older than the cache (history, data rate); written whole
+    /// every `staleFlushMillis` and at shutdown.
+    var stale: Set<EUI64> = []
+    var uplinks: [UplinkRecord] = []
+    var events: [NetworkServerEvent] = []
+
+    var isEmpty: Bool { full.isEmpty && counters.isEmpty && uplinks.isEmpty && events.isEmpty }
+
+    mutating func markFull(_ session: DeviceSession) {
+        counters[session.devEUI] = nil
+        stale.remove(session.devEUI)
+        full[session.devEUI] = session
+    }
+
+    mutating func markCounter(_ session: DeviceSession) {
+        if full[session.devEUI] != nil {
+            full[session.devEUI] = session
+        } else if let f = session.fCntUp {
+            counters[session.devEUI] = f
+            stale.insert(session.devEUI)
+        }
+    }
+
+    /// The fields an uplink changes every time; a session differing from its previous state only
+    /// in these needs only its counter written.
+    static func onlyVolatileChanged(_ old: DeviceSession, _ new: DeviceSession) -> Bool {
+        var n = new
+        n.fCntUp = old.fCntUp
+        n.dataRate = old.dataRate
+        n.uplinkHistory = old.uplinkHistory
+        return n == old
+    }
+}

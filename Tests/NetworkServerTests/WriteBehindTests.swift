@@ -1,0 +1,96 @@
+import Foundation
+import LoRaWAN
+@testable import NetworkServer
+import Registry
+import TestSupport
+import Testing
+
+@Suite("Session cache and write-behind")
+struct WriteBehindTests {
+    @Test("an accepted uplink's event waits for the commit; when it is emitted the counter is in the store")
+    func eventsWaitForCommit() async throws {
+        let h = try Harness()
+        var device = try await h.joinedDevice(EUI64(60))
+        var events = h.server.events.makeAsyncIterator()
+        _ = await events.next()  // join
+        let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)])
+        #expect(outcome == .accepted(downlink: nil))
+        // Accepted in memory only: nothing stored, nothing emitted yet.
+        #expect(try await h.registry.session(devEUI: EUI64(60))?.fCntUp == nil)
+        #expect(await h.server.pending.events.count == 1)
+        #expect(await h.server.pending.counters[EUI64(60)] == 0)
+        // A second uplink before the commit: the cache already refuses its replay.
+        let second = try device.dataUplink(payload: [2])
+        #expect(await h.server.processDeduplicated(frames: [SimulatedDevice.frame(second, gateway: Harness.gateway)]) == .accepted(downlink: nil))
+        #expect(await h.server.processDeduplicated(frames: [SimulatedDevice.frame(second, gateway: Harness.gateway)]) == .dropped(.fCntReplay))
+        // Only the replay's log event is out so far (drops are reported at once).
+        guard case let .log(log)? = await events.next() else { Issue.record("expected the replay's log event"); return }
+        #expect(log.code == "UPLINK_F_CNT_RETRANSMISSION")
+        try await h.server.commitPending()
+        #expect(try await h.registry.session(devEUI: EUI64(60))?.fCntUp == 1)
+        #expect(try await h.registry.recentUplinks(devEUI: EUI64(60), limit: 10).count == 2)
+        guard case let .up(up)? = await events.next() else { Issue.record("expected an up event"); return }
+        #expect(up.fCnt == 0)
+        guard case let .up(up2)? = await events.next() else { Issue.record("expected the second up event"); return }
+        #expect(up2.fCnt == 1)
+        #expect(await h.server.pending.isEmpty)
+    }
+
+    @Test("a confirmed uplink's counter is committed before its ACK is handed to the gateway")
+    func counterBeforeAnswer() async throws {
+        let h = try Harness()
+        var device = try await h.joinedDevice(EUI64(61))
+        _ = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)])
+        let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true),
+                                                                                      gateway: Harness.gateway)])
+        guard case .accepted(downlink: _?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
+        // No explicit commit: the downlink path committed both uplinks.
+        #expect(try await h.registry.session(devEUI: EUI64(61))?.fCntUp == 1)
+        #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 1)
+    }
+
+    @Test("a restart after write-behind commits refuses every committed frame")
+    func restartAfterBatches() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-nswb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("registry.sqlite").path
+        var device: SimulatedDevice
+        var frames: [[UInt8]] = []
+        do {
+            let h = try Harness(path: path)
+            device = try await h.joinedDevice(EUI64(62))
+            for i in 0..<5 {
+                let f = try device.dataUplink(payload: [UInt8(i)])
+                frames.append(f)
+                _ = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(f, gateway: Harness.gateway)])
+            }
+            try await h.server.commitPending()
+        }
+        let h = try Harness(path: path)
+        for f in frames {
+            #expect(await h.server.process(frames: [SimulatedDevice.frame(f, gateway: Harness.gateway)]) == .dropped(.fCntReplay))
+        }
+        #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [9]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
+    }
+}
+
+@Suite("ABP activation at start")
+struct ABPStartTests {
+    @Test("registered ABP devices without a session are activated; existing sessions keep their counters")
+    func activation() async throws {
+        let h = try Harness()
+        try await h.registry.createApplication(Application(id: "app", name: "App"))
+        try await h.registry.createDeviceProfile(DeviceProfile(id: "abp", name: "abp", region: "EU868", macVersion: "1.0.3"))
+        let keys = SessionKeys(nwkSKey: Harness.appKey, appSKey: Harness.nwkKey)
+        for i in 0..<3 {
+            try await h.registry.createDevice(Device(devEUI: EUI64(UInt64(80 + i)), applicationID: "app", deviceProfileID: "abp",
+                                                     abp: ABPSettings(devAddr: DevAddr(UInt32(0x0200_0000 + i)), keys: keys)))
+        }
+        #expect(await h.server.activateRegisteredABPDevices() == 3)
+        var device = try SimulatedDevice(devEUI: EUI64(81), devAddr: DevAddr(0x0200_0001), keys: keys)
+        #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
+        #expect(await h.server.activateRegisteredABPDevices() == 0)
+        #expect(try await h.registry.session(devEUI: EUI64(81))?.fCntUp == 0)
+    }
+}
