@@ -174,7 +174,8 @@ struct Glue: Service {
     }
 }
 
-/// Compacts the telemetry store's hot rows into chunks every `interval` until shutdown.
+/// Compacts the telemetry store's hot rows into chunks and applies per-application retention
+/// every `interval` until shutdown.
 struct CompactionService: Service {
     let store: TelemetryStore
     let interval: Duration
@@ -182,9 +183,9 @@ struct CompactionService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await store.runCompaction(every: interval) { [logger] error in
-                logger.error("telemetry compaction failed", metadata: ["error": "\(error)"])
-            }
+            await store.runCompaction(every: interval, onError: { [logger] error in
+                logger.error("telemetry compaction or retention failed", metadata: ["error": "\(error)"])
+            })
         }
         // A last compaction on the way out, so a restart starts from chunks.
         do { _ = try store.compact() } catch { logger.error("telemetry compaction failed", metadata: ["error": "\(error)"]) }

@@ -162,11 +162,18 @@ extension TelemetryStore {
 
     /// Runs `compact()` every `interval` until the task is cancelled (the server's background
     /// compaction). Errors are passed to `onError` and compaction continues at the next tick.
+    /// The current wall-clock time in epoch milliseconds.
+    public static func wallClockMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Each round also applies the per-application retention (`setRetention`), with `now` giving
+    /// the wall-clock time in epoch milliseconds.
     public func runCompaction(every interval: Duration, clock: any Clock<Duration> = ContinuousClock(),
+                              now: @Sendable () -> Int64 = TelemetryStore.wallClockMillis,
                               onError: @Sendable (TelemetryStoreError) -> Void = { _ in }) async {
         while !Task.isCancelled {
             do { try await clock.sleep(for: interval, tolerance: nil) } catch { return }
             do { try compact() } catch { onError(error) }
+            do { try applyRetention(now: now()) } catch { onError(error) }
         }
     }
 }

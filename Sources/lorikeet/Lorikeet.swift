@@ -23,6 +23,7 @@ struct Lorikeet: AsyncParsableCommand {
             ImportCommand.self,
             QueryCommand.self,
             ExportCommand.self,
+            RetentionCommand.self,
             BrokerCommand.self,
         ]
     )

@@ -185,3 +185,37 @@ struct ExportTelemetryCommand: ParsableCommand {
         }
     }
 }
+
+/// `lorikeet retention --application APP (--days N | --off) [--apply]`: per-application telemetry
+/// retention. `serve` applies it after every compaction; `--apply` drops expired chunks now.
+struct RetentionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Set how many days of telemetry an application keeps (serve drops older chunks after each compaction)."
+    )
+    @Option(name: .long, help: "The data directory.") var dataDir = "./lorikeet-data"
+    @Option(name: .long, help: "The application (as its series were stored).") var application: String
+    @Option(name: .long, help: "Days to keep (1 or more).") var days: Int?
+    @Flag(name: .long, help: "Keep this application's telemetry forever.") var off = false
+    @Flag(name: .long, help: "Compact and drop expired chunks now.") var apply = false
+
+    func validate() throws {
+        guard (days != nil) != off else { throw ValidationError("give exactly one of --days N and --off") }
+        if let days, days < 1 { throw ValidationError("--days must be 1 or more, got \(days)") }
+    }
+
+    func run() throws {
+        do {
+            let store = try TelemetryStore(dataDirectory: dataDir)
+            try store.setRetention(application: application, days: days)
+            if apply {
+                _ = try store.compact()
+                let dropped = try store.applyRetention(now: Int64(Date().timeIntervalSince1970 * 1000))
+                print("dropped \(dropped) chunks")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
