@@ -107,7 +107,7 @@ let networkServerTargets: [Target] = [
     .testTarget(
         name: "GatewayBridgeTests",
         dependencies: [
-            "GatewayBridge", "PacketForwarder",
+            "GatewayBridge", "PacketForwarder", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ],
@@ -125,7 +125,15 @@ let networkServerTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    .target(name: "TestSupport", dependencies: ["LoRaWAN", "RegionalParameters"], swiftSettings: swiftSettings),
+    .target(
+        name: "TestSupport",
+        dependencies: [
+            "LoRaWAN", "RegionalParameters",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
     .target(
         name: "HTTPAPI",
         dependencies: [

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PacketForwarder
 import Testing
+import TestSupport
 
 /// Runs a bridge on an ephemeral loopback port for the duration of `body`.
 func withBridge(_ configuration: GatewayBridgeConfiguration = .init(port: 0),

@@ -1,11 +1,10 @@
-import NIOConcurrencyHelpers
-import NIOCore
+public import NIOCore
 import NIOPosix
 
 /// A real UDP socket on 127.0.0.1 playing the gateway in tests.
-final class UDPTestClient {
-    let channel: any Channel
-    let received: AsyncStream<[UInt8]>
+public final class UDPTestClient {
+    public let channel: any Channel
+    public let received: AsyncStream<[UInt8]>
 
     final class Collector: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
@@ -17,7 +16,7 @@ final class UDPTestClient {
         }
     }
 
-    init() async throws {
+    public init() async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         received = stream
         channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -26,7 +25,7 @@ final class UDPTestClient {
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
-    func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
+    public func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer))
@@ -34,15 +33,15 @@ final class UDPTestClient {
 
     /// The next datagram, or nil when none arrives within `seconds` (a safety net against hangs,
     /// not a timing assertion).
-    func next(within seconds: Int64 = 5) async -> [UInt8]? {
+    public func next(within seconds: Int64 = 5) async -> [UInt8]? {
         await nextElement(received, within: seconds)
     }
 
-    func close() async { try? await channel.close() }
+    public func close() async { try? await channel.close() }
 }
 
 /// Takes the next element of a stream with a safety timeout.
-func nextElement<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Int64 = 5) async -> T? {
+public func nextElement<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Int64 = 5) async -> T? {
     await withTaskGroup(of: T?.self) { group in
         group.addTask {
             var it = stream.makeAsyncIterator()
