@@ -78,16 +78,26 @@ extension NetworkServer {
                                     enabledChannels: enabled, activatedAtMillis: nowMillis())
         session.rekeyConfirmed = version == .lorawan1_1 ? false : nil
         session.lastRJCount1 = (try? await loadSession(devEUI: device.devEUI))??.lastRJCount1
+        return await activate(session, answering: reply, plan: plan, uplink: best, uplinkDataRate: uplinkDR,
+                              info: info, deduplicationID: deduplicationID)
+    }
+
+    /// The common end of a join and a rejoin: store the new session (dropping the old session's
+    /// queue), emit the `join` event, and answer with the join-accept in the JoinAcceptDelay1/2
+    /// windows. A session that cannot be stored is not answered.
+    func activate(_ session: DeviceSession, answering reply: PHYPayload, plan: ChannelPlan, uplink best: UplinkFrame,
+                  uplinkDataRate uplinkDR: Int, info: DeviceInfo, deduplicationID: String) async -> UplinkOutcome {
         do {
             try await saveSession(session)
-            try await sessions.flushQueue(devEUI: device.devEUI)  // the old session's queue is meaningless
+            try await sessions.flushQueue(devEUI: session.devEUI)  // the old session's queue is meaningless
         } catch {
             logEvent("ERROR", "OTAA", "session not saved: \(error)", device: info)
             return drop(.unknownDevice)
         }
-        lastGateway[device.devEUI] = best.rxInfo.gatewayEUI
+        lastGateway[session.devEUI] = best.rxInfo.gatewayEUI
         metrics.accepted["join"]?.increment()
-        emit(.join(JoinEvent(deduplicationId: deduplicationID, time: timeString(nowMillis()), deviceInfo: info, devAddr: devAddr.description)))
+        emit(.join(JoinEvent(deduplicationId: deduplicationID, time: timeString(nowMillis()), deviceInfo: info,
+                             devAddr: session.devAddr.description)))
 
         // Join-accept windows: JoinAcceptDelay1 (RX1) and JoinAcceptDelay2 (RX2).
         guard let bytes = try? reply.serialized() else { return .accepted(downlink: nil) }
@@ -95,7 +105,7 @@ extension NetworkServer {
         let windows = DownlinkPlanner.classAWindows(plan: plan, uplinkFrequency: Int(best.txInfo.frequency), uplinkDataRate: uplinkDR,
                                                     rx1DROffset: 0, delay1Seconds: delay1, rx2Frequency: plan.rx2.frequency,
                                                     rx2DataRate: plan.rx2.dataRate)
-        let downlink = await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: best, devEUI: device.devEUI,
+        let downlink = await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: best, devEUI: session.devEUI,
                                         fCnt: 0, queueItemID: nil, info: info)
         return .accepted(downlink: downlink)
     }

@@ -116,24 +116,7 @@ extension NetworkServer {
         if let keepRadio { session.nbTrans = keepRadio.nbTrans }
         session.rekeyConfirmed = false
         session.lastRJCount1 = requestType == .rejoinType1 ? rj.rjCount : current?.lastRJCount1
-        do {
-            try await saveSession(session)
-            try await sessions.flushQueue(devEUI: device.devEUI)  // the old session's queue is meaningless
-        } catch {
-            logEvent("ERROR", "OTAA", "session not saved: \(error)", device: info)
-            return drop(.unknownDevice)
-        }
-        lastGateway[device.devEUI] = best.rxInfo.gatewayEUI
-        metrics.accepted["join"]?.increment()
-        emit(.join(JoinEvent(deduplicationId: deduplicationID, time: timeString(nowMillis()), deviceInfo: info, devAddr: devAddr.description)))
-
-        guard let bytes = try? reply.serialized() else { return .accepted(downlink: nil) }
-        let delay1 = max(1, plan.joinAcceptDelay1 / 1000)
-        let windows = DownlinkPlanner.classAWindows(plan: plan, uplinkFrequency: Int(best.txInfo.frequency), uplinkDataRate: uplinkDR,
-                                                    rx1DROffset: 0, delay1Seconds: delay1, rx2Frequency: plan.rx2.frequency,
-                                                    rx2DataRate: plan.rx2.dataRate)
-        let downlink = await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: best, devEUI: device.devEUI,
-                                        fCnt: 0, queueItemID: nil, info: info)
-        return .accepted(downlink: downlink)
+        return await activate(session, answering: reply, plan: plan, uplink: best, uplinkDataRate: uplinkDR,
+                              info: info, deduplicationID: deduplicationID)
     }
 }
