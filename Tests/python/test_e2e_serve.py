@@ -20,7 +20,7 @@ import urllib.request
 import paho.mqtt.client as mqtt
 import pytest
 
-from test_ns_udp import (APP_KEY, BINARY, DEV_EUI, GATEWAY, JOIN_EUI, REPO, aes_encrypt, data_mic, free_port,
+from test_ns_udp import (open_join_accept, APP_KEY, BINARY, DEV_EUI, GATEWAY, JOIN_EUI, REPO, aes_encrypt, data_mic, free_port,
                          join_request, lorikeet, push_data, recv)
 
 
@@ -131,12 +131,7 @@ def test_uplink_to_mqtt_codec_downlink_and_telemetry(stack):
         resp = recv(gw)
         txpk = json.loads(resp[4:])["txpk"]
         gw.sendto(bytes([2]) + resp[1:3] + b"\x05" + GATEWAY, addr)
-        phy = base64.b64decode(txpk["data"])
-        plain = b"".join(aes_encrypt(APP_KEY, phy[1 + i:17 + i]) for i in range(0, len(phy) - 1, 16))
-        join_nonce, net_id, dev_addr = plain[0:3], plain[3:6], plain[6:10]
-        tail = join_nonce + net_id + struct.pack("<H", dev_nonce)
-        nwk_s_key = aes_encrypt(APP_KEY, (b"\x01" + tail).ljust(16, b"\x00"))
-        app_s_key = aes_encrypt(APP_KEY, (b"\x02" + tail).ljust(16, b"\x00"))
+        dev_addr, nwk_s_key, app_s_key = open_join_accept(base64.b64decode(txpk["data"]), dev_nonce)
         topic, join = expect("/event/join")
         assert topic == f"application/farm/device/{DEV_EUI}/event/join"
         assert join["devAddr"] == dev_addr[::-1].hex()

@@ -24,7 +24,7 @@ import paho.mqtt.client as mqtt
 
 from test_e2e_serve import frm_crypt
 from test_events_hooks import Receiver
-from test_ns_udp import (APP_KEY, BINARY, DEV_EUI, GATEWAY, JOIN_EUI, REPO, aes_encrypt, data_mic, free_port,
+from test_ns_udp import (open_join_accept, APP_KEY, BINARY, DEV_EUI, GATEWAY, JOIN_EUI, REPO, aes_encrypt, data_mic, free_port,
                          join_request, lorikeet, push_data, recv)
 
 SECRET = "serve-alert-secret"
@@ -89,12 +89,7 @@ def test_serve_feeds_detectors_webhook_and_mqtt():
         resp = recv(gw)
         txpk = json.loads(resp[4:])["txpk"]
         gw.sendto(bytes([2]) + resp[1:3] + b"\x05" + GATEWAY, addr)
-        phy = base64.b64decode(txpk["data"])
-        plain = b"".join(aes_encrypt(APP_KEY, phy[1 + i:17 + i]) for i in range(0, len(phy) - 1, 16))
-        join_nonce, net_id, dev_addr = plain[0:3], plain[3:6], plain[6:10]
-        tail = join_nonce + net_id + struct.pack("<H", dev_nonce)
-        nwk_s_key = aes_encrypt(APP_KEY, (b"\x01" + tail).ljust(16, b"\x00"))
-        app_s_key = aes_encrypt(APP_KEY, (b"\x02" + tail).ljust(16, b"\x00"))
+        dev_addr, nwk_s_key, app_s_key = open_join_accept(base64.b64decode(txpk["data"]), dev_nonce)
 
         # Cayenne LPP temperature on channel 3: 0x015E = 350 → 35.0 °C (decoded as temperature_3).
         payload = bytes.fromhex("0367015E")

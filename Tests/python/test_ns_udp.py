@@ -112,6 +112,20 @@ def data_mic(key, dev_addr, fcnt, msg):
     return cmac(key, b0 + msg)[:4]
 
 
+def open_join_accept(phy, dev_nonce, app_key=APP_KEY):
+    """Decrypts a LoRaWAN 1.0.x join-accept, checks its MIC and derives the session keys.
+    Returns (dev_addr as frame bytes, NwkSKey, AppSKey)."""
+    assert phy[0] == 0x20
+    plain = b"".join(aes_encrypt(app_key, phy[1 + i:17 + i]) for i in range(0, len(phy) - 1, 16))
+    payload, mic = plain[:-4], plain[-4:]
+    assert cmac(app_key, bytes([0x20]) + payload)[:4] == mic, "join-accept MIC"
+    join_nonce, net_id, dev_addr = payload[0:3], payload[3:6], payload[6:10]
+    tail = join_nonce + net_id + struct.pack("<H", dev_nonce)
+    nwk_s_key = aes_encrypt(app_key, (b"\x01" + tail).ljust(16, b"\x00"))
+    app_s_key = aes_encrypt(app_key, (b"\x02" + tail).ljust(16, b"\x00"))
+    return dev_addr, nwk_s_key, app_s_key
+
+
 def test_join_and_uplinks_over_udp(server):
     provision(server["data_dir"])
     key_path = os.path.join(server["data_dir"], "admin.key")
@@ -137,14 +151,7 @@ def test_join_and_uplinks_over_udp(server):
         assert txpk["freq"] == 868.1 and txpk["datr"] == "SF7BW125" and txpk["ipol"] is True
         gw.sendto(bytes([2]) + resp[1:3] + b"\x05" + GATEWAY, addr)  # TX_ACK, no error
 
-        phy = base64.b64decode(txpk["data"])
-        assert phy[0] == 0x20
-        plain = b"".join(aes_encrypt(APP_KEY, phy[1 + i:17 + i]) for i in range(0, len(phy) - 1, 16))
-        payload, mic = plain[:-4], plain[-4:]
-        assert cmac(APP_KEY, bytes([0x20]) + payload)[:4] == mic, "join-accept MIC"
-        join_nonce, net_id, dev_addr = payload[0:3], payload[3:6], payload[6:10]
-        tail = join_nonce + net_id + struct.pack("<H", dev_nonce)
-        nwk_s_key = aes_encrypt(APP_KEY, (b"\x01" + tail).ljust(16, b"\x00"))
+        dev_addr, nwk_s_key, _ = open_join_accept(base64.b64decode(txpk["data"]), dev_nonce)
 
         # Confirmed uplink FCnt 0, FPort 1, no payload: the server must ACK in RX1 (tmst + 1 s).
         fhdr = dev_addr + bytes([0x00]) + struct.pack("<H", 0)
