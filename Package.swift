@@ -114,7 +114,7 @@ let networkServerTargets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .target(name: "Registry", dependencies: ["SQLite", "LoRaWAN", "COpenSSL"], swiftSettings: swiftSettings),
-    .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoRaWAN"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoRaWAN", "SQLite"], swiftSettings: swiftSettings),
     .target(
         name: "NetworkServer",
         dependencies: [
