@@ -60,6 +60,8 @@ struct AdministrationTests {
         // New writes are sealed too.
         try await sealed.createDevice(Device(devEUI: EUI64(42), applicationID: "farm", deviceProfileID: "eu-a", appKey: appKey))
         #expect(!(try rawBodies(path).contains("2b7e151628aed2a6abf7158809cf4f3c")))
+        // Another KEK is refused at open: the stored keys would be unreadable.
+        #expect(throws: RegistryError.self) { try SQLiteRegistry(path: path, keyEncryptionKey: try KeyEncryptionKey(bytes: [UInt8](repeating: 9, count: 32))) }
         // Without the KEK the keys cannot be read: a clear error, not garbage.
         let without = try SQLiteRegistry(path: path)
         await #expect(throws: RegistryError.self) { try await without.device(devEUI: devEUI) }

@@ -35,7 +35,26 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
         if path != ":memory:" { try connection.enableWAL() }
         try connection.execute("PRAGMA foreign_keys=ON")
         try migrate()
-        if keyEncryptionKey != nil { try sealPlaintextKeys() }
+        if keyEncryptionKey != nil {
+            try verifyKeyEncryptionKey()
+            try sealPlaintextKeys()
+        }
+    }
+
+    /// Refuses a KEK that does not open the keys already stored (a lost `kek.key` replaced by a
+    /// new one, a wrong `LORIKEET_KEK`): better not to start than to serve devices whose keys
+    /// cannot be read.
+    func verifyKeyEncryptionKey() throws {
+        let rows = try locked {
+            try connection.prepare("SELECT body FROM devices WHERE body LIKE '%\":\"kw1:%' LIMIT 1").rows()
+                + connection.prepare("SELECT state FROM device_sessions WHERE state LIKE '%\":\"kw1:%' LIMIT 1").rows()
+        }
+        for row in rows {
+            do { _ = try sealing.open(Self.text(row, 0)) } catch {
+                throw RegistryError.invalidValue(field: "key-encryption key",
+                                                 reason: "it does not open the device keys stored in this registry (restore the original kek.key or LORIKEET_KEK)")
+            }
+        }
     }
 
     /// Wraps every key still stored in plaintext (a registry from before key encryption), in one
