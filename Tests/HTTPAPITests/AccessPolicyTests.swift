@@ -25,6 +25,11 @@ struct AccessPolicyTests {
         #expect(!AccessPolicy.needsKey(path: "/readyz"))
         #expect(!AccessPolicy.needsKey(path: "/apix"))
         #expect(!AccessPolicy.needsKey(path: "/"))
+        // The router ignores empty segments: these reach /api routes and need a key too.
+        #expect(AccessPolicy.needsKey(path: "//api/applications"))
+        #expect(AccessPolicy.needsKey(path: "///metrics"))
+        #expect(AccessPolicy.needsKey(path: "/%61pi/devices"))
+        #expect(AccessPolicy.needsKey(path: "/API/devices"))
     }
 
     @Test("admin keys may do everything", arguments: [HTTPRequest.Method.get, .post, .put, .delete])

@@ -63,6 +63,14 @@ def test_health_needs_no_key_and_everything_else_does(server):
     assert st == 401
     st, body = server.call("GET", "/api/applications", headers={"Authorization": "Basic abc"}, key=None)
     assert st == 401 and "Bearer" in body["message"]
+    # Paths the router treats as /api paths need the key too.
+    import http.client
+    for path in ("//api/applications", "///api//devices", "/%61pi/applications", "/api/./applications", "//metrics"):
+        c = http.client.HTTPConnection("127.0.0.1", server.http, timeout=5)
+        c.request("GET", path)
+        r = c.getresponse()
+        assert r.status == 401, (path, r.status)
+        c.close()
     st, body = server.call("GET", "/api/nonexistent")
     assert st == 404
     is_error(body, "not_found")

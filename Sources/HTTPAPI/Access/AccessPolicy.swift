@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 public import LoRaWAN
 public import Registry
@@ -22,8 +23,14 @@ public enum AccessPolicy {
 
     /// Paths that answer without a key: health and readiness, and everything outside `/api`
     /// and `/metrics` (the dashboard's static pages, which ask for a key themselves).
+    ///
+    /// Decided on the path's first non-empty segment, percent-decoded and case-folded, because the
+    /// router ignores empty segments: `//api/devices` reaches the same route as `/api/devices`
+    /// and must need the same key.
     public static func needsKey(path: String) -> Bool {
-        path == "/api" || path.hasPrefix("/api/") || path == "/metrics" || path.hasPrefix("/metrics/")
+        guard let first = path.split(separator: "/", omittingEmptySubsequences: true).first else { return false }
+        let segment = (String(first).removingPercentEncoding ?? String(first)).lowercased()
+        return segment == "api" || segment == "metrics"
     }
 
     /// Decides for `key` calling `method path` (path without query; `query` for `/api/stream`).
