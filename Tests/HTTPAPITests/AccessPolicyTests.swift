@@ -61,6 +61,8 @@ struct AccessPolicyTests {
         #expect(decide(Self.app, .get, "/api/devices/0004A30B001C0530") == .allowIfDeviceInApplication(EUI64(0x0004_A30B_001C_0530)))
         #expect(decide(Self.app, .post, "/api/devices/0004a30b001c0530/queue") == .allowIfDeviceInApplication(EUI64(0x0004_A30B_001C_0530)))
         #expect(decide(Self.app, .get, "/api/devices/0004a30b001c0530/events") == .allowIfDeviceInApplication(EUI64(0x0004_A30B_001C_0530)))
+        #expect(decide(Self.app, .get, "/api/devices/%30004a30b001c0530") == .allowIfDeviceInApplication(EUI64(0x0004_A30B_001C_0530)))
+        #expect(!allowed(decide(Self.app, .get, "/api/devices/not-an-eui/events")))
         #expect(decide(Self.app, .get, "/api/device-profiles") == .allow)
         #expect(!allowed(decide(Self.app, .post, "/api/device-profiles")))
         #expect(decide(Self.app, .get, "/api/applications/farm") == .allow)

@@ -59,7 +59,11 @@ public enum AccessPolicy {
                 return read ? .allow : .deny("device profiles are shared by all applications: only admin keys change them")
             case "devices":
                 if rest.count == 1 { return method == .get || method == .head || method == .post ? .allow : .deny("method not allowed for application keys") }
-                guard let eui = try? EUI64(hex: rest[1]) else { return .allow } // the route answers 400 for the malformed EUI
+                // Routes of other areas under /api/devices/{devEUI}/ rely on this check alone, so an
+                // EUI that cannot be read here is refused rather than passed on.
+                guard let eui = try? EUI64(hex: rest[1].removingPercentEncoding ?? rest[1]) else {
+                    return .deny("malformed DevEUI in the path")
+                }
                 return .allowIfDeviceInApplication(eui)
             case "device-groups":
                 return .allow
