@@ -1,7 +1,7 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import LoRaWAN
-public import Registry
+import Registry
 
 /// ABP settings in a request: 1.0.x devices give `nwkSKey`; 1.1 devices give `fNwkSIntKey`,
 /// `sNwkSIntKey` and `nwkSEncKey`; both give `appSKey`.

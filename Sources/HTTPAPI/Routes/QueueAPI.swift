@@ -1,7 +1,7 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import LoRaWAN
-public import Registry
+import Registry
 
 /// POST /api/devices/{devEUI}/queue: `data` (base64) or `dataHex`, not both.
 struct QueueItemInput: Decodable {
