@@ -31,6 +31,7 @@ public struct OpenAPIDocument: Sendable {
     public static func merge(_ fragments: [(name: String, data: Data)]) throws -> OpenAPIDocument {
         var paths: [String: [String: Any]] = [:]
         var pathOwners: [String: String] = [:]
+        var tags: [[String: Any]] = []
         var components: [String: [String: Any]] = [
             "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer",
                                            "description": "An API key: the data directory's admin.key or one made with POST /api/api-keys."]],
@@ -41,8 +42,14 @@ public struct OpenAPIDocument: Sendable {
                 throw MergeError(description: "\(name): not valid JSON")
             }
             guard let fragment = parsed as? [String: Any] else { throw MergeError(description: "\(name): not a JSON object") }
-            for key in fragment.keys where key != "paths" && key != "components" {
-                throw MergeError(description: "\(name): unexpected top-level key '\(key)' (fragments hold paths and components only)")
+            // `openapi` and `info` of a fragment (written to be valid on its own) give way to the
+            // merged document's; tags are unioned by name.
+            for key in fragment.keys where !["paths", "components", "openapi", "info", "tags"].contains(key) {
+                throw MergeError(description: "\(name): unexpected top-level key '\(key)' (fragments hold paths and components)")
+            }
+            for tag in fragment["tags"] as? [[String: Any]] ?? [] {
+                guard let tagName = tag["name"] as? String else { throw MergeError(description: "\(name): a tag without a name") }
+                if !tags.contains(where: { $0["name"] as? String == tagName }) { tags.append(tag) }
             }
             for (path, value) in fragment["paths"] as? [String: Any] ?? [:] {
                 guard let operations = value as? [String: Any] else { throw MergeError(description: "\(name): path \(path) is not an object") }
@@ -68,7 +75,7 @@ public struct OpenAPIDocument: Sendable {
                 components[section] = merged
             }
         }
-        let document: [String: Any] = [
+        var document: [String: Any] = [
             "openapi": "3.1.0",
             "info": ["title": "Lorikeet HTTP API", "version": "0.1.0",
                      "description": "LoRaWAN network server and telemetry analytics. Every /api route needs Authorization: Bearer <API key>; errors are {\"error\": code, \"message\": text}; lists are {\"items\", \"total\", \"limit\", \"offset\"}."],
@@ -76,6 +83,7 @@ public struct OpenAPIDocument: Sendable {
             "paths": paths,
             "components": components,
         ]
+        if !tags.isEmpty { document["tags"] = tags.sorted { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") } }
         var data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         data.append(UInt8(ascii: "\n"))
         return OpenAPIDocument(data: data)

@@ -25,6 +25,12 @@ struct OpenAPIDocumentTests {
         let d = Data(#"{"components": {"schemas": {"X": {"type": "integer"}}}}"#.utf8)
         #expect(throws: OpenAPIDocument.MergeError.self) { try OpenAPIDocument.merge([("a.json", a), ("d.json", d)]) }
         #expect(throws: OpenAPIDocument.MergeError.self) { try OpenAPIDocument.merge([("e.json", Data("{".utf8))]) }
-        #expect(throws: OpenAPIDocument.MergeError.self) { try OpenAPIDocument.merge([("f.json", Data(#"{"openapi": "3.0"}"#.utf8))]) }
+        #expect(throws: OpenAPIDocument.MergeError.self) { try OpenAPIDocument.merge([("f.json", Data(#"{"servers": []}"#.utf8))]) }
+        // A fragment written as a standalone document keeps working: its header gives way.
+        let g = Data(#"{"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "tags": [{"name": "Rules"}], "paths": {"/api/y": {"get": {"responses": {}}}}}"#.utf8)
+        let merged = try OpenAPIDocument.merge([("a.json", a), ("g.json", g)])
+        #expect(merged.operations == ["GET /api/x", "GET /api/y"])
+        let object = try #require(try JSONSerialization.jsonObject(with: merged.data) as? [String: Any])
+        #expect((object["info"] as? [String: Any])?["title"] as? String == "Lorikeet HTTP API")
     }
 }
