@@ -31,11 +31,26 @@ public struct ServerConfiguration: Codable, Sendable {
         public var host: String
         /// 0 picks an ephemeral port (tests).
         public var port: Int
-        public init(host: String = "127.0.0.1", port: Int = 8080) { self.host = host; self.port = port }
+        /// Seconds between `: ping` comments on `GET /api/stream`.
+        public var streamPingSeconds: Double
+        /// Events buffered per stream client before the oldest are dropped.
+        public var streamBufferSize: Int
+        public init(host: String = "127.0.0.1", port: Int = 8080, streamPingSeconds: Double = 15, streamBufferSize: Int = 256) {
+            self.host = host; self.port = port
+            self.streamPingSeconds = streamPingSeconds; self.streamBufferSize = streamBufferSize
+        }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             host = try c.decodeIfPresent(String.self, forKey: .host) ?? "127.0.0.1"
             port = try c.decodeIfPresent(Int.self, forKey: .port) ?? 8080
+            streamPingSeconds = try c.decodeIfPresent(Double.self, forKey: .streamPingSeconds) ?? 15
+            streamBufferSize = try c.decodeIfPresent(Int.self, forKey: .streamBufferSize) ?? 256
+            guard streamPingSeconds >= 0.05, streamPingSeconds <= 3600 else {
+                throw DecodingError.dataCorruptedError(forKey: .streamPingSeconds, in: c, debugDescription: "must be between 0.05 and 3600")
+            }
+            guard (1...1_000_000).contains(streamBufferSize) else {
+                throw DecodingError.dataCorruptedError(forKey: .streamBufferSize, in: c, debugDescription: "must be between 1 and 1000000")
+            }
         }
     }
 
