@@ -246,6 +246,7 @@ let observabilityTargets: [Target] = [
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
         ],
         swiftSettings: swiftSettings
     ),

@@ -1,6 +1,7 @@
 import Foundation
 @testable import HTTPAPI
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTesting
 import NIOCore
 import Synchronization
@@ -88,7 +89,7 @@ func eventually(_ condition: () -> Bool) async -> Bool {
 
 @Suite struct StreamFilterTests {
     func parse(_ query: String) throws -> StreamFilter {
-        try StreamFilter(query: URI(string: "/api/stream?" + query).queryParameters)
+        try StreamFilter(query: URI("/api/stream?" + query).queryParameters)
     }
 
     @Test func noParametersMeansEverything() throws {
