@@ -9,13 +9,18 @@ BUILD_DEPS := pkg-config libssl-dev libsqlite3-dev libzstd-dev libjavascriptcore
 TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind
 # Python packages the tests use as independent protocol peers.
 PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator
+# Programs the benchmarks drive (load generators).
+BENCH_DEPS := wrk
 
-.PHONY: all deps test-deps build release run test bench fuzz clean
+.PHONY: all deps test-deps bench-deps build release run test bench bench-http fuzz clean
 
 all: build
 
 deps:
 	@scripts/apt-ensure $(BUILD_DEPS)
+
+bench-deps: deps
+	@scripts/apt-ensure $(BENCH_DEPS)
 
 test-deps: deps
 	@scripts/apt-ensure $(TEST_DEPS)
@@ -33,8 +38,12 @@ run: build
 test: test-deps
 	@scripts/run-tests
 
-bench: deps
+bench: bench-deps
 	@scripts/run-bench
+
+# HTTP API load test (wrk against a release `lorikeet serve`); see BENCHMARKS.md, "HTTP API".
+bench-http: bench-deps
+	@scripts/bench-http
 
 fuzz: deps
 	@scripts/run-fuzz

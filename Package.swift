@@ -68,7 +68,8 @@ let rulesTargets: [Target] = [
 
 let telemetryTargets: [Target] = [
     .target(name: "TimeSeries", swiftSettings: swiftSettings),
-    .target(name: "TelemetryStore", dependencies: ["TimeSeries", "SQLite", "CSQLite", "CZstd"], swiftSettings: swiftSettings),
+    .target(name: "TelemetryStore", dependencies: ["TimeSeries", "SQLite", "CSQLite", "CZstd",
+                                                 .product(name: "Metrics", package: "swift-metrics")], swiftSettings: swiftSettings),
     .target(name: "Analytics", dependencies: ["TimeSeries", "TelemetryStore", "SQLite", "CSQLite"], swiftSettings: swiftSettings),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries"], swiftSettings: swiftSettings),
     .testTarget(name: "TelemetryStoreTests", dependencies: ["TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
@@ -80,7 +81,8 @@ let telemetryTargets: [Target] = [
 let eventsTargets: [Target] = [
     .target(name: "Events", swiftSettings: swiftSettings),
     .target(name: "AlertStore", dependencies: ["Events", "SQLite"], swiftSettings: swiftSettings),
-    .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL", "SQLite"], swiftSettings: swiftSettings),
+    .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL", "SQLite",
+                                             .product(name: "Metrics", package: "swift-metrics")], swiftSettings: swiftSettings),
     .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
     .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Events"], swiftSettings: swiftSettings),
     .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),
@@ -140,6 +142,8 @@ let networkServerTargets: [Target] = [
             "LoRaWAN", "Registry", "NetworkServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         exclude: ["OpenAPI"],
         swiftSettings: swiftSettings,
@@ -153,6 +157,7 @@ let networkServerTargets: [Target] = [
             "Events", "AlertStore", "AlertHooks",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -223,6 +228,32 @@ let lorawanToolTargets: [Target] = [
     .executableTarget(name: "FuzzFrames", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Observability (issue #8): the Prometheus backend of swift-metrics, /metrics, /readyz, /api/stream
+
+let observabilityTargets: [Target] = [
+    .target(
+        name: "Observability",
+        dependencies: [
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ObservabilityTests",
+        dependencies: [
+            "Observability", "HTTPAPI", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+
 // MARK: - The executable (argument parsing only)
 
 // MARK: Simulator (`lorikeet simulate`: a packet-forwarder gateway and ABP devices over real UDP)
@@ -255,6 +286,7 @@ let executableTargets: [Target] = [
             "TimeSeries", "TelemetryStore", "Analytics",
             "Broker",
             "Simulator",
+            "Observability", "HTTPAPI",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -290,6 +322,7 @@ let allTargets: [Target] =
     + brokerTargets
     + simulatorTargets
     + httpAPITargets
+    + observabilityTargets
     + executableTargets
 
 let package = Package(
@@ -306,6 +339,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: allTargets
 )

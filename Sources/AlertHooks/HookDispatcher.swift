@@ -17,6 +17,7 @@ public final class HookDispatcher {
     public let maxConcurrent: Int
     private let clock: () -> Int64
     private let random: () -> Double
+    let metrics = HookMetrics()
 
     /// - Parameters:
     ///   - now: the wall clock in epoch milliseconds (injected for tests).
@@ -83,10 +84,18 @@ public final class HookDispatcher {
                 entry.record(outcome, at: clock(), policy: policy, random: random())
                 updated.append(entry)
                 pass.attempted += 1
+                metrics.attempts.increment()
                 switch entry.state {
-                case .delivered: pass.delivered += 1
-                case .failed: pass.failed += 1
-                case .pending: blocked.insert(entry.hookID)
+                case .delivered:
+                    pass.delivered += 1
+                    metrics.delivered.increment()
+                case .failed:
+                    pass.failed += 1
+                    metrics.failures.increment()
+                    metrics.abandoned.increment()
+                case .pending:
+                    blocked.insert(entry.hookID)
+                    metrics.failures.increment()
                 }
             }
             try store.update(updated)

@@ -12,6 +12,12 @@ struct NSMetrics: Sendable {
     let txAckErrors: Counter
     /// `ns_session_commits_total`: write-behind transactions committed.
     let commits: Counter
+    /// `ns_uplinks_heard_total`: frames received from gateways, every copy counted.
+    let heard = Counter(label: "ns_uplinks_heard_total")
+    /// `ns_uplinks_unique_total`: distinct PHYPayloads (deduplication windows opened).
+    let unique = Counter(label: "ns_uplinks_unique_total")
+    /// `ns_dedup_ratio`: heard ÷ unique since start (1 = every uplink heard by one gateway).
+    let dedupRatio = Gauge(label: "ns_dedup_ratio")
 
     init() {
         var d: [DropReason: Counter] = [:]

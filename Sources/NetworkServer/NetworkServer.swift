@@ -27,6 +27,8 @@ public actor NetworkServer: Service {
     let metrics = NSMetrics()
 
     var deduplicator: Deduplicator
+    /// Copies heard and distinct uplinks since start, for `ns_dedup_ratio`.
+    var dedupCounts: (heard: Int, unique: Int) = (0, 0)
     var nextDownlinkID: UInt32 = 1
     /// Downlinks sent and awaiting TX_ACK: what to retry in RX2 and what to report.
     var inFlight: [UInt32: InFlightDownlink] = [:]
@@ -98,7 +100,9 @@ public actor NetworkServer: Service {
     /// every gateway's metadata.
     public func receive(_ frame: UplinkFrame) {
         let now = nowMillis()
-        switch deduplicator.add(frame, now: now) {
+        let outcome = deduplicator.add(frame, now: now)
+        countForDedup(opened: outcome == .opened)
+        switch outcome {
         case .merged: return
         case .late:
             drop(.duplicate)
@@ -112,6 +116,16 @@ public actor NetworkServer: Service {
                 await self.closeWindow(payload)
             }
         }
+    }
+
+    func countForDedup(opened: Bool) {
+        metrics.heard.increment()
+        dedupCounts.heard &+= 1
+        if opened {
+            metrics.unique.increment()
+            dedupCounts.unique &+= 1
+        }
+        if dedupCounts.unique > 0 { metrics.dedupRatio.record(Double(dedupCounts.heard) / Double(dedupCounts.unique)) }
     }
 
     func closeWindow(_ payload: [UInt8]) async {

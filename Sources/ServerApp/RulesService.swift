@@ -54,6 +54,7 @@ struct RulesService: Service {
     let telemetry: TelemetryStore
     let networkServer: NetworkServer
     let logger: Logger
+    let metrics = RuleMetrics()
     static let originProperty = "lorikeet-rule"
 
     func run() async throws {
@@ -80,7 +81,12 @@ struct RulesService: Service {
         let bytes = m.payload.getBytes(at: m.payload.readerIndex, length: m.payload.readableBytes) ?? []
         let message = RuleMessage(bytes: bytes, context: MessageContext(topic: m.topic, clientID: m.publisherClientID,
                                                                          timestamp: Int64(Date().timeIntervalSince1970 * 1000)))
-        guard case let .fired(output) = rule.evaluate(message, hashing: OpenSSLHashProvider()) else { return }
+        let evaluation = rule.evaluate(message, hashing: OpenSSLHashProvider())
+        guard case let .fired(output) = evaluation else {
+            if case .conditionFalse = evaluation { metrics.conditionFalse.increment() }
+            return
+        }
+        metrics.fired.increment()
         var failures: [(action: String, error: String)] = []
         for action in definition.actions {
             do { try await perform(try action.resolve(output: output, message: message, sqlVersion: rule.sqlVersion), rule: definition.name) } catch {
@@ -88,6 +94,7 @@ struct RulesService: Service {
             }
         }
         guard !failures.isEmpty else { return }
+        metrics.actionFailures.increment(by: failures.count)
         logger.warning("rule action failed", metadata: ["rule.name": "\(definition.name)", "failures": "\(failures.map { "\($0.action): \($0.error)" })"])
         if let errorAction = definition.errorAction {
             let payload = RuleOutput.json(definition.errorPayload(message: message, failures: failures))

@@ -2,7 +2,7 @@ import Analytics
 public import Broker
 import Foundation
 public import GatewayBridge
-import HTTPAPI
+public import HTTPAPI
 import Hummingbird
 public import LoRaWAN
 public import Logging
@@ -37,11 +37,18 @@ public final class ServerApp: Sendable {
     /// The event detectors (nil when `<data-dir>/events.sqlite` defines none).
     let events: EventsFeed?
     let httpAddress = AddressBox()
+    /// What `GET /readyz` reports: the UDP bridge, broker, telemetry store and HTTP listener.
+    public let readiness = Readiness(components: ["udp_bridge", "broker", "telemetry_store", "http"])
+    /// The `GET /metrics` text (nil: no metrics backend bootstrapped in this process).
+    let metricsExposition: MetricsAPI.Exposition?
 
     /// Prepares everything (data directory, admin key, registry, channel plans) without binding.
-    public init(configuration: ServerConfiguration, logger: Logger) async throws {
+    /// - Parameter metrics: the swift-metrics backend's exposition for `GET /metrics` (the
+    ///   executable bootstraps the backend; in-process tests pass nil).
+    public init(configuration: ServerConfiguration, logger: Logger, metrics: MetricsAPI.Exposition? = nil) async throws {
         self.configuration = configuration
         self.logger = logger
+        self.metricsExposition = metrics
         let dir = try DataDirectory(path: configuration.dataDir)
         let (key, created) = try dir.adminKey()
         adminKey = key
@@ -61,6 +68,7 @@ public final class ServerApp: Sendable {
         do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {
             throw ServerAppError.dataDirectory("telemetry store: \(error)")
         }
+        readiness.markReady("telemetry_store")
         var compiled: [(definition: RuleDefinition, rule: Rule)] = []
         for definition in try RuleFile(dataDirectory: configuration.dataDir).load() where definition.enabled {
             do { compiled.append((definition, try definition.compile())) } catch {
@@ -86,9 +94,13 @@ public final class ServerApp: Sendable {
     public func run() async throws {
         let router = makeRouter()
         let box = httpAddress
+        let readiness = self.readiness
         let http = Application(router: router,
                                configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "lorikeet"),
-                               onServerRunning: { channel in box.set(channel.localAddress?.port ?? 0) },
+                               onServerRunning: { channel in
+                                   box.set(channel.localAddress?.port ?? 0)
+                                   readiness.markReady("http")
+                               },
                                logger: logger)
         let pipelines = Pipelines(bus: broker.bus, codecs: codecs, registry: registry, networkServer: networkServer,
                                   telemetry: telemetry, telemetryMetrics: configuration.telemetryMetrics, events: events, logger: logger)
@@ -106,9 +118,44 @@ public final class ServerApp: Sendable {
             .init(service: glue),
             .init(service: bridge),
             .init(service: http),
+            // Last, so graceful shutdown reaches it first: /readyz turns 503 before HTTP stops.
+            .init(service: ReadinessProbe(readiness: readiness, broker: broker, bridge: bridge)),
         ]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// Marks the broker and the UDP bridge ready once bound, and the server not ready
+/// (`shutting_down`) when graceful shutdown begins.
+struct ReadinessProbe: Service {
+    let readiness: Readiness
+    let broker: BrokerServer
+    let bridge: GatewayBridge
+
+    func run() async throws {
+        // Unstructured: a bind that never happens (another service failed first) must not hold
+        // up shutdown; both promises complete or fail when their service ends.
+        let waits = [
+            Task { [readiness, broker] in if (try? await broker.waitUntilBound()) != nil { readiness.markReady("broker") } },
+            Task { [readiness, bridge] in if (try? await bridge.boundAddress) != nil { readiness.markReady("udp_bridge") } },
+        ]
+        try? await gracefulShutdown()
+        readiness.markNotReady("shutting_down")
+        for w in waits { w.cancel() }
+    }
+}
+
+extension ServerApp {
+    /// The live stream's events: one bus subscription per client, ended when the client goes.
+    static func streamSource(_ bus: MessageBus) -> EventStreamSource {
+        EventStreamSource { filter, deliver in
+            let stream = try bus.subscribe(filter: filter, includeRetained: false, bufferSize: 1024)
+            let task = Task {
+                for await message in stream { deliver(message.topic, message.payload) }
+            }
+            return { task.cancel() }
+        }
     }
 }
 
@@ -120,12 +167,27 @@ extension ServerApp {
             try await networkServer.enqueueDownlink(devEUI: eui, fPort: port, data: data, confirmed: confirmed)
         }
         let dataDir = configuration.dataDir
+        let queryMetrics = QueryMetrics()
         let query = QueryAPI(configuration: api) { sql, format in
-            let engine = try AnalyticsEngine(dataDirectory: dataDir)
-            let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
-            return result.render(format == "csv" ? .csv : .json)
+            let start = ContinuousClock.now
+            do {
+                let engine = try AnalyticsEngine(dataDirectory: dataDir)
+                let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
+                let text = result.render(format == "csv" ? .csv : .json)
+                queryMetrics.ok.record(duration: ContinuousClock.now - start)
+                return text
+            } catch {
+                queryMetrics.error.record(duration: ContinuousClock.now - start)
+                throw error
+            }
         }
-        return HTTPAPI.router(adminKey: adminKey, registry: registry, core: core, query: query, configuration: api)
+        let router = HTTPAPI.router(adminKey: adminKey, registry: registry, core: core, query: query, configuration: api)
+        // The access middleware guards /metrics (admin and analyst keys) as it guards /api.
+        MetricsAPI.addRoutes(to: router, exposition: metricsExposition, readiness: readiness, authorize: { _ in })
+        StreamAPI.addRoutes(to: router.group("/api"), source: Self.streamSource(broker.bus),
+                            configuration: StreamConfiguration(bufferSize: configuration.http.streamBufferSize,
+                                                               pingInterval: .milliseconds(Int64(configuration.http.streamPingSeconds * 1000))))
+        return router
     }
 }
 

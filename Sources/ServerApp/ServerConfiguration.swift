@@ -33,8 +33,14 @@ public struct ServerConfiguration: Codable, Sendable {
         public var port: Int
         /// Largest request body accepted (413 above it); default 1 MiB.
         public var maxBodyBytes: Int
-        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20) {
+        /// Seconds between `: ping` comments on `GET /api/stream`.
+        public var streamPingSeconds: Double
+        /// Events buffered per stream client before the oldest are dropped.
+        public var streamBufferSize: Int
+        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
+                    streamPingSeconds: Double = 15, streamBufferSize: Int = 256) {
             self.host = host; self.port = port; self.maxBodyBytes = maxBodyBytes
+            self.streamPingSeconds = streamPingSeconds; self.streamBufferSize = streamBufferSize
         }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +49,14 @@ public struct ServerConfiguration: Codable, Sendable {
             maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? 1 << 20
             guard maxBodyBytes >= 1024, maxBodyBytes <= 1 << 30 else {
                 throw DecodingError.dataCorruptedError(forKey: .maxBodyBytes, in: c, debugDescription: "must be 1024…1073741824")
+            }
+            streamPingSeconds = try c.decodeIfPresent(Double.self, forKey: .streamPingSeconds) ?? 15
+            streamBufferSize = try c.decodeIfPresent(Int.self, forKey: .streamBufferSize) ?? 256
+            guard streamPingSeconds >= 0.05, streamPingSeconds <= 3600 else {
+                throw DecodingError.dataCorruptedError(forKey: .streamPingSeconds, in: c, debugDescription: "must be between 0.05 and 3600")
+            }
+            guard (1...1_000_000).contains(streamBufferSize) else {
+                throw DecodingError.dataCorruptedError(forKey: .streamBufferSize, in: c, debugDescription: "must be between 1 and 1000000")
             }
         }
     }

@@ -29,6 +29,9 @@ extension TelemetryStore {
             guard let batch = try compactionStep(into: &report) else { break }
             if !batch { continue }
         }
+        metrics.compactions.increment()
+        metrics.chunksWritten.increment(by: report.chunksWritten)
+        metrics.rowsCompacted.increment(by: report.rowsMoved)
         return report
     }
 

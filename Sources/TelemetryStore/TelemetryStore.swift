@@ -35,6 +35,7 @@ public final class TelemetryStore: @unchecked Sendable {
     let writeLock = NSLock()
     let compactLock = NSLock()
     var seriesCache: [SeriesKey: Int64] = [:]
+    let metrics = StoreMetrics()
 
     struct SeriesKey: Hashable { var device: String; var metric: String }
 
@@ -76,6 +77,7 @@ public final class TelemetryStore: @unchecked Sendable {
     public func write(_ points: some Sequence<TelemetryPoint>, application: String = "") throws(TelemetryStoreError) {
         writeLock.lock()
         defer { writeLock.unlock() }
+        var written = 0
         do {
             try writer.transaction {
                 let insert = try writer.prepare("INSERT INTO hot(count, min_time, max_time, data) VALUES (?, ?, ?, ?)")
@@ -95,8 +97,10 @@ public final class TelemetryStore: @unchecked Sendable {
                     }
                     if entries.isEmpty { break }
                     try insert.run([.integer(Int64(entries.count)), .integer(lo), .integer(hi), .blob(HotBatch.encode(entries))])
+                    written += entries.count
                 }
             }
+            metrics.pointsWritten.increment(by: written)
         } catch let e as SQLiteError {
             // A rolled-back transaction may have cached ids of series rows that no longer exist.
             seriesCache.removeAll()

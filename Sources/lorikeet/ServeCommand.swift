@@ -1,5 +1,7 @@
 import ArgumentParser
+import HTTPAPI
 import Logging
+import Observability
 import ServerApp
 
 /// `lorikeet serve`: run the network server (gateway bridge, network server, HTTP API).
@@ -60,7 +62,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "lorikeet")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let app = try await ServerApp(configuration: configuration, logger: logger)
+        // The one place swift-metrics is bootstrapped: every module's metrics land in this registry,
+        // which `GET /metrics` renders.
+        let metrics = LorikeetMetricsFactory.bootstrapGlobal()
+        let exposition = MetricsAPI.Exposition(contentType: LorikeetMetricsFactory.contentType, render: { metrics.exposition() })
+        let app = try await ServerApp(configuration: configuration, logger: logger, metrics: exposition)
         try await app.run()
     }
 }
