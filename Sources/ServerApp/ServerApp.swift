@@ -1,4 +1,5 @@
 import Analytics
+import Dashboard
 public import Broker
 import Foundation
 public import GatewayBridge
@@ -90,6 +91,8 @@ public final class ServerApp: Sendable {
             let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
             return result.render(format == "csv" ? .csv : .json)
         }
+        // The web dashboard (static pages at /ui/ that call the API with the user's key).
+        Dashboard.addRoutes(to: router)
         let box = httpAddress
         let http = Application(router: router,
                                configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "lorikeet"),
