@@ -233,7 +233,7 @@ let dashboardTargets: [Target] = [
         dependencies: [
             "Dashboard",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
     ),

@@ -1,6 +1,9 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
-import HummingbirdTesting
+import Logging
 import Testing
 @testable import Dashboard
 
@@ -67,6 +70,74 @@ let webDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
     }
 }
 
+/// Serves the dashboard routes on an ephemeral loopback port for the duration of `body`.
+func withDashboard(vendor: String, _ body: (URL) async throws -> Void) async throws {
+    let router = Router()
+    Dashboard.addRoutes(to: router, configuration: DashboardConfiguration(vendorDirectory: vendor))
+    let port = PortBox()
+    var logger = Logger(label: "dashboard-tests")
+    logger.logLevel = .critical  // cancelling the server at the end logs errors that are not ours
+    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                          onServerRunning: { channel in port.set(channel.localAddress?.port ?? 0) }, logger: logger)
+    let task = Task { try await app.runService() }
+    defer { task.cancel() }
+    let bound = await port.wait()
+    try await body(try #require(URL(string: "http://127.0.0.1:\(bound)")))
+}
+
+/// The bound port, once the server runs (waiters resume when it is set: no polling).
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int?
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+
+    func set(_ p: Int) {
+        lock.lock()
+        port = p
+        let w = waiters
+        waiters = []
+        lock.unlock()
+        for c in w { c.resume(returning: p) }
+    }
+
+    func wait() async -> Int {
+        await withCheckedContinuation { c in enqueue(c) }
+    }
+
+    private func enqueue(_ c: CheckedContinuation<Int, Never>) {
+        lock.lock()
+        if let port { lock.unlock(); c.resume(returning: port) } else { waiters.append(c); lock.unlock() }
+    }
+}
+
+/// Does not follow redirects, so the tests see the 302 itself.
+final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}
+
+let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+
+struct Answer {
+    var status: Int
+    var headers: [String: String]
+    var body: Data
+    var text: String { String(decoding: body, as: UTF8.self) }
+    func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
+    var json: [String: String]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: String] }
+}
+
+func get(_ base: URL, _ path: String) async throws -> Answer {
+    let url = try #require(URL(string: base.absoluteString + path))
+    let (data, response) = try await session.data(for: URLRequest(url: url))
+    let http = try #require(response as? HTTPURLResponse)
+    var headers: [String: String] = [:]
+    for (k, v) in http.allHeaderFields { headers["\(k)"] = "\(v)" }
+    return Answer(status: http.statusCode, headers: headers, body: data)
+}
+
 @Suite struct DashboardRouteTests {
     /// A vendor folder with one chart.js file, as Debian's package lays it out.
     func vendorFolder() throws -> String {
@@ -74,83 +145,62 @@ let webDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
         try FileManager.default.createDirectory(atPath: dir + "/chart.js", withIntermediateDirectories: true)
         try Data("window.Chart = function () {};".utf8).write(to: URL(fileURLWithPath: dir + "/chart.js/chart.min.js"))
         try FileManager.default.createDirectory(atPath: dir + "/codemirror/lib", withIntermediateDirectories: true)
+        try Data("secret".utf8).write(to: URL(fileURLWithPath: dir + "/secret.txt"))
         return dir
     }
 
-    func app(vendor: String) -> some ApplicationProtocol {
-        let router = Router()
-        Dashboard.addRoutes(to: router, configuration: DashboardConfiguration(vendorDirectory: vendor))
-        return Application(router: router)
-    }
-
     @Test func rootAndUIWithoutSlashRedirectToTheOverview() async throws {
-        try await app(vendor: try vendorFolder()).test(.router) { client in
-            try await client.execute(uri: "/", method: .get) { response in
-                #expect(response.status == .found)
-                #expect(response.headers[.location] == "/ui/")
-            }
-            try await client.execute(uri: "/ui", method: .get) { response in
-                #expect(response.status == .found)
-                #expect(response.headers[.location] == "/ui/")
+        try await withDashboard(vendor: try vendorFolder()) { base in
+            for path in ["/", "/ui"] {
+                let a = try await get(base, path)
+                #expect(a.status == 302, "\(path)")
+                #expect(a.header("Location") == "/ui/", "\(path)")
             }
         }
     }
 
     @Test func pagesComeWithTheirTypeAndSecurityHeaders() async throws {
-        try await app(vendor: try vendorFolder()).test(.router) { client in
-            try await client.execute(uri: "/ui/", method: .get) { response in
-                #expect(response.status == .ok)
-                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
-                #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
-                #expect(response.headers[.xContentTypeOptions] == "nosniff")
-                #expect(String(buffer: response.body).contains("overview.js"))
-            }
-            try await client.execute(uri: "/ui/api.js", method: .get) { response in
-                #expect(response.status == .ok)
-                #expect(response.headers[.contentType] == "text/javascript; charset=utf-8")
-                #expect(Array(response.body.readableBytesView) == DashboardAssets.files["api.js"])
-            }
+        try await withDashboard(vendor: try vendorFolder()) { base in
+            let index = try await get(base, "/ui/")
+            #expect(index.status == 200)
+            #expect(index.header("Content-Type") == "text/html; charset=utf-8")
+            #expect(index.header("Content-Security-Policy")?.contains("script-src 'self'") == true)
+            #expect(index.header("X-Content-Type-Options") == "nosniff")
+            #expect(index.text.contains("overview.js"))
+            let script = try await get(base, "/ui/api.js")
+            #expect(script.status == 200)
+            #expect(script.header("Content-Type") == "text/javascript; charset=utf-8")
+            #expect(Array(script.body) == DashboardAssets.files["api.js"])
         }
     }
 
     @Test func unknownPagesAre404WithAContractErrorBody() async throws {
-        try await app(vendor: try vendorFolder()).test(.router) { client in
-            try await client.execute(uri: "/ui/secret.html", method: .get) { response in
-                #expect(response.status == .notFound)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String]
-                #expect(body?["error"] == "not_found")
-                #expect(body?["message"]?.contains("secret.html") == true)
-            }
+        try await withDashboard(vendor: try vendorFolder()) { base in
+            let a = try await get(base, "/ui/secret.html")
+            #expect(a.status == 404)
+            #expect(a.json?["error"] == "not_found")
+            #expect(a.json?["message"]?.contains("secret.html") == true)
         }
     }
 
     @Test func vendorFilesAreServedFromTheVendorFolderOnly() async throws {
-        let vendor = try vendorFolder()
-        try Data("secret".utf8).write(to: URL(fileURLWithPath: vendor + "/secret.txt"))
-        try await app(vendor: vendor).test(.router) { client in
-            try await client.execute(uri: "/ui/vendor/chart.js/chart.min.js", method: .get) { response in
-                #expect(response.status == .ok)
-                #expect(response.headers[.contentType] == "text/javascript; charset=utf-8")
-                #expect(String(buffer: response.body) == "window.Chart = function () {};")
-            }
+        try await withDashboard(vendor: try vendorFolder()) { base in
+            let chart = try await get(base, "/ui/vendor/chart.js/chart.min.js")
+            #expect(chart.status == 200)
+            #expect(chart.header("Content-Type") == "text/javascript; charset=utf-8")
+            #expect(chart.text == "window.Chart = function () {};")
             // Missing file (package not installed): 404, so the page falls back and says what to install.
-            try await client.execute(uri: "/ui/vendor/codemirror/lib/codemirror.js", method: .get) { response in
-                #expect(response.status == .notFound)
-            }
+            #expect(try await get(base, "/ui/vendor/codemirror/lib/codemirror.js").status == 404)
             // A directory is not a file.
-            try await client.execute(uri: "/ui/vendor/codemirror/lib", method: .get) { response in
-                #expect(response.status == .notFound)
-            }
-            try await client.execute(uri: "/ui/vendor/jquery/jquery.js", method: .get) { response in
-                #expect(response.status == .notFound)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String]
-                #expect(body?["error"] == "library_not_served")
-            }
-            for uri in ["/ui/vendor/chart.js/%2e%2e/secret.txt", "/ui/vendor/chart.js/.%2e/secret.txt"] {
-                try await client.execute(uri: uri, method: .get) { response in
-                    #expect(response.status == .badRequest, "\(uri)")
-                    #expect(!String(buffer: response.body).contains("secret\""))
-                }
+            #expect(try await get(base, "/ui/vendor/codemirror/lib").status == 404)
+            let other = try await get(base, "/ui/vendor/jquery/jquery.js")
+            #expect(other.status == 404)
+            #expect(other.json?["error"] == "library_not_served")
+            for path in ["/ui/vendor/chart.js/%2e%2e/secret.txt", "/ui/vendor/chart.js/.%2e/secret.txt", "/ui/vendor/chart.js/..%2fsecret.txt"] {
+                let a = try await get(base, path)
+                #expect(a.status == 400, "\(path)")
+                #expect(a.json?["error"] == "invalid_path", "\(path)")
+                #expect(!a.text.contains("secret\""))
             }
         }
     }

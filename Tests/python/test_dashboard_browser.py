@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -236,6 +237,32 @@ def test_device_names_are_shown_as_text_not_html(fed_server, browser):
         api(fed_server["http"], key, "/api/devices/70b3d57ed00000ff", method="DELETE")
 
 
+def test_pages_work_without_the_vendor_libraries(fed_server, browser):
+    """Without Debian's libjs-chart.js and libjs-codemirror (requests to /ui/vendor/ blocked): charts
+    become tables, the editor a textarea, and each says what to install."""
+    base, key = fed_server["base"] + "/ui", fed_server["key"]
+    if "lorikeet.apiKey" not in (browser.execute_script("return Object.keys(sessionStorage)") or []):
+        login(browser, fed_server["base"], key)
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/ui/vendor/*"]})
+    try:
+        eui = DEVICES[1]["dev_eui"]
+        browser.get(f"{base}/device.html?devEui={eui}")
+        wait(browser, lambda d: d.execute_script("return document.getElementById('charts')?.dataset.drawn"), "the device metrics")
+        box = browser.find_element(By.CSS_SELECTOR, "[data-metric='temperature_1']")
+        assert "libjs-chart.js" in box.text
+        assert len(box.find_elements(By.CSS_SELECTOR, "tbody tr")) >= 4
+        assert browser.execute_script("return typeof Chart") == "undefined"
+        browser.get(base + "/query.html?sql=" + urllib.parse.quote("SELECT device, count(*) AS n FROM telemetry GROUP BY device"))
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#result-count"), "the query result")
+        assert "libjs-codemirror" in text_of(browser, "#editor-note")
+        assert browser.find_element(By.ID, "sql").is_displayed()
+        assert browser.find_element(By.ID, "result-count").get_attribute("data-rows") == "3"
+        browser.save_screenshot(os.path.join(ARTIFACTS, "dashboard-query-no-vendor.png"))
+    finally:
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+
 def test_a_refused_key_gets_a_clear_message(fed_server, browser):
     base = fed_server["base"] + "/ui"
     browser.get(base + "/login.html")
@@ -250,3 +277,15 @@ def test_a_refused_key_gets_a_clear_message(fed_server, browser):
     browser.find_element(By.ID, "login-button").click()
     wait(browser, lambda d: "refused this key (401)" in (text_of(d, "#login-message") or ""), "the login refusal")
     assert browser.execute_script("return sessionStorage.getItem('lorikeet.apiKey')") is None
+
+
+def test_the_stream_parser_splits_server_sent_events(fed_server, browser):
+    """stream.js parses SSE itself (EventSource cannot send the bearer key): events, multi-line data,
+    comments (the server's pings), CRLF, and an unfinished event kept for the next chunk."""
+    browser.get(fed_server["base"] + "/ui/login.html")
+    chunk = 'event: up\ndata: {"a":1}\n\n: ping\n\nevent: join\r\ndata: x\r\ndata: y\r\n\r\ndata:plain\n\nevent: up\ndata: {"b"'
+    out = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('./stream.js').then((m) => { const seen = []; const rest = m.parseSSE(arguments[0], (t, d) => seen.push([t, d]));"
+        "done([seen, rest]); }, (e) => done(String(e)));", chunk)
+    assert out == [[["up", '{"a":1}'], ["join", "x\ny"], ["message", "plain"]], 'event: up\ndata: {"b"']

@@ -67,7 +67,7 @@ startPage(async (main) => {
       { label: 'Last seen', cell: (r) => h('span', { title: fmtTime(r.last), class: r.last && Date.now() - r.last < 15 * 60000 ? 'ok' : 'muted' }, fmtAgo(r.last)) },
       { label: 'RSSI (dBm)', class: 'num', cell: (r) => fmtNum(r.up?.rssi) },
       { label: 'SNR (dB)', class: 'num', cell: (r) => fmtNum(r.up?.snr, 1) },
-      { label: 'Uplinks', class: 'num', cell: (r) => fmtNum(r.up?.uplinks) },
+      { label: 'Uplinks stored', class: 'num', cell: (r) => fmtNum(r.up?.uplinks) },
       { label: 'Battery', class: 'num', cell: (r) => (r.battery ? fmtNum(r.battery.value) : '—') },
       { label: 'Last decoded values', cell: (r) => decoded(r.vals) },
     ], shown, { id: 'devices', empty: q ? 'No device matches.' : 'No devices registered.' }));

@@ -21,17 +21,30 @@ const CM_SQL = 'vendor/codemirror/mode/sql/sql.js';
 const CM_CSS = 'vendor/codemirror/lib/codemirror.css';
 const MAX_ROWS_SHOWN = 1000;
 
+/** Loads a style sheet; resolves true once applied, false when missing. */
+function loadStyle(href) {
+  return new Promise((resolve) => {
+    const link = h('link', { rel: 'stylesheet', href });
+    link.addEventListener('load', () => resolve(true));
+    link.addEventListener('error', () => { link.remove(); resolve(false); });
+    document.head.append(link);
+  });
+}
+
 /** CodeMirror 5 from libjs-codemirror over the textarea, or null (the textarea stays). */
 async function editorOver(textarea) {
   try {
+    // The style sheet first: CodeMirror measures its layout when it is created.
+    if (!(await loadStyle(CM_CSS))) return null;
     await loadScript(CM);
     await loadScript(CM_SQL);
   } catch {
     return null;
   }
   if (!window.CodeMirror) return null;
-  document.head.append(h('link', { rel: 'stylesheet', href: CM_CSS }));
-  return window.CodeMirror.fromTextArea(textarea, { mode: 'text/x-sqlite', lineNumbers: true, viewportMargin: Infinity, indentUnit: 2 });
+  const editor = window.CodeMirror.fromTextArea(textarea, { mode: 'text/x-sqlite', lineNumbers: true, viewportMargin: Infinity, indentUnit: 2 });
+  editor.refresh();
+  return editor;
 }
 
 startPage(async (main) => {

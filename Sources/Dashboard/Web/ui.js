@@ -75,7 +75,7 @@ export function errorBox(error, what) {
 /** A box saying a part of the API is not on this server. */
 export function unavailableBox(what, route) {
   return h('div', { class: 'message notice', dataset: { unavailable: '1' } },
-    `${what} is not available on this server (${route} answered 404). It appears once the server has that API.`);
+    `${what}: not available on this server (${route} answered 404). This part appears once the server has that API.`);
 }
 
 export function note(text) {
