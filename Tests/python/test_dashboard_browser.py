@@ -72,7 +72,7 @@ def fed_server():
         sent = json.loads(r.stdout.strip().splitlines()[-1])["uplinksSent"]
         assert sent >= 12
         # Uplinks are committed shortly after the deduplication window: wait until the store has them.
-        deadline = time.time() + 15
+        deadline = time.time() + 30
         while True:
             rows = api(http, key, "/api/query", {"sql": "SELECT count(*) AS n FROM uplinks", "format": "json"})
             points = api(http, key, "/api/query", {"sql": "SELECT count(*) AS n FROM telemetry WHERE metric = 'temperature_1'"})
@@ -103,7 +103,7 @@ def browser():
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(20)
+    driver.set_page_load_timeout(30)
     os.makedirs(ARTIFACTS, exist_ok=True)
     try:
         yield driver
@@ -111,7 +111,7 @@ def browser():
         driver.quit()
 
 
-def wait(driver, condition, what, timeout=15):
+def wait(driver, condition, what, timeout=30):
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d))
     except TimeoutException:
@@ -137,6 +137,13 @@ def login(driver, base, key):
     driver.find_element(By.ID, "api-key").send_keys(key)
     driver.find_element(By.ID, "login-button").click()
     wait(driver, lambda d: d.current_url.endswith("/ui/") or "index.html" in d.current_url, "the overview after login")
+
+
+def ensure_logged_in(driver, server):
+    """Logs in unless this tab already holds the key (each test can also run alone)."""
+    driver.get(server["base"] + "/ui/login.html")
+    if driver.execute_script("return sessionStorage.getItem('lorikeet.apiKey')") != server["key"]:
+        login(driver, server["base"], server["key"])
 
 
 def test_dashboard_pages_show_the_simulated_network(fed_server, browser):
@@ -225,8 +232,7 @@ def test_device_names_are_shown_as_text_not_html(fed_server, browser):
     api(fed_server["http"], key, "/api/devices", {"devEUI": "70b3d57ed00000ff", "applicationID": "dash", "deviceProfileID": "lpp",
                                                  "appKey": "2b7e151628aed2a6abf7158809cf4f3c", "name": hostile})
     try:
-        if "lorikeet.apiKey" not in (browser.execute_script("return Object.keys(sessionStorage)") or []):
-            login(browser, fed_server["base"], key)
+        ensure_logged_in(browser, fed_server)
         browser.get(base + "/devices.html")
         wait(browser, lambda d: "70b3d57ed00000ff" in (text_of(d, "#devices") or ""), "the new device row")
         assert hostile in text_of(browser, "#devices")
@@ -241,8 +247,7 @@ def test_pages_work_without_the_vendor_libraries(fed_server, browser):
     """Without Debian's libjs-chart.js and libjs-codemirror (requests to /ui/vendor/ blocked): charts
     become tables, the editor a textarea, and each says what to install."""
     base, key = fed_server["base"] + "/ui", fed_server["key"]
-    if "lorikeet.apiKey" not in (browser.execute_script("return Object.keys(sessionStorage)") or []):
-        login(browser, fed_server["base"], key)
+    ensure_logged_in(browser, fed_server)
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/ui/vendor/*"]})
     try:
@@ -261,6 +266,70 @@ def test_pages_work_without_the_vendor_libraries(fed_server, browser):
         browser.save_screenshot(os.path.join(ARTIFACTS, "dashboard-query-no-vendor.png"))
     finally:
         browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+
+# Installed before the page's scripts run (CDP): answers GET /api/stream with a ChirpStack-style up
+# event and a ping, and /api/query with 403 when sessionStorage.forbidQuery is set, so the live page and a
+# scoped key's view are checked before the stream and roles exist on this server.
+FAKE_API = r"""
+(() => {
+  const realFetch = window.fetch.bind(window);
+  const up = {deduplicationId: "d1", time: "2026-11-28T12:00:00Z",
+              deviceInfo: {applicationId: "dash", devEui: "70b3d57ed0000001", deviceName: "<b>x</b>"},
+              devAddr: "02000001", fCnt: 42, fPort: 1, data: "AWcA0QJoVA==", object: {temperature_1: 20.9},
+              rxInfo: [{gatewayId: "aa555a0000000101", rssi: -57, snr: 9.5}]};
+  window.fetch = (url, options) => {
+    const path = String(url);
+    if (path.startsWith('/api/stream')) {
+      window.__stream = {url: path, auth: options && options.headers && options.headers.Authorization};
+      const text = ': ping\n\nevent: up\ndata: ' + JSON.stringify(up) + '\n\n';
+      const body = new ReadableStream({start(c) { c.enqueue(new TextEncoder().encode(text)); }});
+      return Promise.resolve(new Response(body, {status: 200, headers: {'Content-Type': 'text/event-stream'}}));
+    }
+    if (path.startsWith('/api/query') && sessionStorage.getItem('forbidQuery')) {
+      return Promise.resolve(new Response(JSON.stringify({error: 'forbidden', message: 'application keys may not query'}),
+                                          {status: 403, headers: {'Content-Type': 'application/json'}}));
+    }
+    return realFetch(url, options);
+  };
+})();
+"""
+
+
+def test_live_frames_and_a_scoped_key_with_a_stand_in_api(fed_server, browser):
+    base, key = fed_server["base"] + "/ui", fed_server["key"]
+    ensure_logged_in(browser, fed_server)
+    gateways = api(fed_server["http"], key, "/api/gateways")
+    gateways = gateways["items"] if isinstance(gateways, dict) else gateways
+    assert len(gateways) == 1  # the simulator's gateway, registered when it first sent
+    gateway = gateways[0]["gatewayEUI"].lower()
+    source = FAKE_API.replace("aa555a0000000101", gateway)
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})["identifier"]
+    try:
+        browser.get(base + "/live.html")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#frames tr.frame-up"), "a live uplink row")
+        row = text_of(browser, "#frames tr.frame-up")
+        for part in ("up", "70b3d57ed0000001", "42", "-57", "9.5", gateway, '{"temperature_1":20.9}'):
+            assert part in row, (part, row)
+        assert text_of(browser, "#stream-state") == "connected"
+        stream = browser.execute_script("return window.__stream")
+        assert stream["auth"] == f"Bearer {key}" and "types=up" in stream["url"] and key not in stream["url"]
+        browser.save_screenshot(os.path.join(ARTIFACTS, "dashboard-live.png"))
+
+        browser.get(base + "/gateways.html")
+        wait(browser, lambda d: [c.text for c in d.find_elements(By.CSS_SELECTOR, "#gateways td.num")] == ["1"], "the frame counted for the gateway")
+        browser.save_screenshot(os.path.join(ARTIFACTS, "dashboard-gateways.png"))
+
+        # A key whose role may not query: the overview says so on each SQL-backed card, the rest works.
+        browser.execute_script("sessionStorage.setItem('forbidQuery', '1')")
+        browser.get(base + "/index.html")
+        wait(browser, lambda d: d.execute_script("return document.getElementById('stat-online').dataset.loaded") == "error", "the refused card")
+        assert "role may not do this (403" in text_of(browser, "#stat-online-sub")
+        assert "application keys may not query" in text_of(browser, "#stat-online-sub")
+        wait(browser, lambda d: text_of(d, "#stat-devices") == "3", "the device count, which the role may read")
+    finally:
+        browser.execute_script("sessionStorage.removeItem('forbidQuery')")
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
 
 
 def test_a_refused_key_gets_a_clear_message(fed_server, browser):
