@@ -27,7 +27,7 @@ try:
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError as e:  # `make test` installs it (PIP_TEST_DEPS); say so rather than skip silently.
     raise RuntimeError("selenium is missing: run `make test-deps` (pip install selenium)") from e
 
@@ -330,6 +330,91 @@ def test_live_frames_and_a_scoped_key_with_a_stand_in_api(fed_server, browser):
     finally:
         browser.execute_script("sessionStorage.removeItem('forbidQuery')")
         browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
+
+
+# A stand-in for the rules helper's routes (per the HTTP API contract): one firing alert that can be
+# acknowledged and resolved, one rule that can be disabled and enabled, one detector. Every call is
+# recorded in window.__calls (method, path, bearer key).
+FAKE_RULES_API = r"""
+(() => {
+  const realFetch = window.fetch.bind(window);
+  const state = JSON.parse(sessionStorage.getItem('fakeRulesState') || 'null') || {
+    alert: {id: 'al-1', detectorID: 'too-hot', detectorType: 'threshold', device: '70b3d57ed0000001', severity: 'critical',
+            state: 'firing', message: 'temperature_1 > 30 for 60 s', value: 31.5, firedAt: Date.now() - 120000,
+            updatedAt: Date.now() - 60000, fireCount: 2},
+    rule: {name: 'too_warm', sql: "SELECT object.temperature_1 AS t FROM 'application/+/device/+/event/up'",
+           actions: [{republish: {topic: 'alerts/warm'}}], enabled: true},
+    calls: []};
+  const save = () => sessionStorage.setItem('fakeRulesState', JSON.stringify(state));
+  const json = (body, status = 200) => Promise.resolve(new Response(JSON.stringify(body), {status, headers: {'Content-Type': 'application/json'}}));
+  window.fetch = (url, options = {}) => {
+    const u = new URL(String(url), location.href);
+    const method = options.method || 'GET';
+    if (!/^\/api\/(alerts|rules|detectors)/.test(u.pathname)) return realFetch(url, options);
+    state.calls.push([method, u.pathname + u.search, options.headers && options.headers.Authorization]);
+    save();
+    window.__calls = state.calls;
+    if (method === 'GET' && u.pathname === '/api/alerts') {
+      const want = u.searchParams.get('state');
+      const items = !want || want === state.alert.state ? [state.alert] : [];
+      return json({items, total: items.length, limit: Number(u.searchParams.get('limit')), offset: Number(u.searchParams.get('offset'))});
+    }
+    let m = u.pathname.match(/^\/api\/alerts\/([^/]+)\/(acknowledge|resolve)$/);
+    if (method === 'POST' && m && m[1] === state.alert.id) {
+      state.alert.state = m[2] === 'acknowledge' ? 'acknowledged' : 'resolved';
+      save();
+      return json(state.alert);
+    }
+    if (method === 'GET' && u.pathname === '/api/rules') return json([state.rule]);
+    m = u.pathname.match(/^\/api\/rules\/([^/]+)\/(enable|disable)$/);
+    if (method === 'POST' && m && m[1] === state.rule.name) {
+      state.rule.enabled = m[2] === 'enable';
+      save();
+      return json(state.rule);
+    }
+    if (method === 'GET' && u.pathname === '/api/detectors') {
+      return json({items: [{id: 'too-hot', type: 'threshold', metric: 'temperature_1', above: 30}], total: 1, limit: 1000, offset: 0});
+    }
+    return json({error: 'not_found', message: 'no such route in the stand-in'}, 404);
+  };
+})();
+"""
+
+
+def test_alerts_and_rules_actions_with_a_stand_in_api(fed_server, browser):
+    base, key = fed_server["base"] + "/ui", fed_server["key"]
+    ensure_logged_in(browser, fed_server)
+    browser.execute_script("sessionStorage.removeItem('fakeRulesState')")
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FAKE_RULES_API})["identifier"]
+    try:
+        browser.get(base + "/alerts.html")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#alerts-table button.ack"), "the firing alert")
+        row = text_of(browser, "#alerts-table tbody tr")
+        assert "70b3d57ed0000001" in row and "too-hot (threshold)" in row and "critical" in row and "31.5" in row
+        assert "too_warm" in text_of(browser, "#rules-table") and "republish" in text_of(browser, "#rules-table")
+        assert "threshold" in text_of(browser, "#detectors-table")
+
+        browser.find_element(By.CSS_SELECTOR, "#alerts-table button.ack").click()
+        wait(browser, lambda d: "No firing alerts." in (text_of(d, "#alerts-table") or ""), "the acknowledged alert to leave the firing list")
+        Select(browser.find_element(By.ID, "alert-state")).select_by_visible_text("all")
+        wait(browser, lambda d: "acknowledged" in (text_of(d, "#alerts-table tbody") or ""), "the acknowledged alert")
+        assert browser.find_elements(By.CSS_SELECTOR, "#alerts-table button.ack") == []
+        browser.find_element(By.CSS_SELECTOR, "#alerts-table button.resolve").click()
+        wait(browser, lambda d: "resolved" in (text_of(d, "#alerts-table tbody") or "")
+             and not d.find_elements(By.CSS_SELECTOR, "#alerts-table button.resolve"), "the resolved alert")
+
+        browser.find_element(By.XPATH, "//table[@id='rules-table']//button[text()='Disable']").click()
+        wait(browser, lambda d: d.find_elements(By.XPATH, "//table[@id='rules-table']//button[text()='Enable']"), "the disabled rule")
+        browser.save_screenshot(os.path.join(ARTIFACTS, "dashboard-alerts-actions.png"))
+
+        calls = browser.execute_script("return window.__calls")
+        posts = [c[1] for c in calls if c[0] == "POST"]
+        assert posts == ["/api/alerts/al-1/acknowledge", "/api/alerts/al-1/resolve", "/api/rules/too_warm/disable"], calls
+        assert all(c[2] == f"Bearer {key}" for c in calls)
+        assert ["GET", "/api/alerts?state=firing&limit=1000&offset=0", f"Bearer {key}"] in calls
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
+        browser.execute_script("sessionStorage.removeItem('fakeRulesState')")
 
 
 def test_a_refused_key_gets_a_clear_message(fed_server, browser):
