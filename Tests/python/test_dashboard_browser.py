@@ -24,7 +24,7 @@ from test_ns_udp import BINARY, REPO, free_port, lorikeet, start_server
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -113,15 +113,17 @@ def browser():
 
 def wait(driver, condition, what, timeout=30):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d))
+        return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: condition(d))
     except TimeoutException:
         driver.save_screenshot(os.path.join(ARTIFACTS, "failure.png"))
         raise AssertionError(f"timed out waiting for {what}; page {driver.current_url}:\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}")
 
 
 def text_of(driver, css):
-    found = driver.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else None
+    """The rendered text of the first match, or None: read in one script call, so a table the page
+    replaces meanwhile cannot go stale between finding and reading it."""
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css)
 
 
 def js_errors(driver):
@@ -136,7 +138,8 @@ def login(driver, base, key):
     wait(driver, lambda d: "login.html" in d.current_url and d.find_elements(By.ID, "api-key"), "the login page")
     driver.find_element(By.ID, "api-key").send_keys(key)
     driver.find_element(By.ID, "login-button").click()
-    wait(driver, lambda d: d.current_url.endswith("/ui/") or "index.html" in d.current_url, "the overview after login")
+    # The login page's own address carries ?next=index.html: compare paths, not substrings.
+    wait(driver, lambda d: urllib.parse.urlparse(d.current_url).path in ("/ui/", "/ui/index.html"), "the overview after login")
 
 
 def ensure_logged_in(driver, server):
