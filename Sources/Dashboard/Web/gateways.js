@@ -22,8 +22,8 @@ startPage(async (main) => {
     fill(holder, table([
       { label: 'Gateway EUI', cell: (g) => h('span', { class: 'mono' }, g.eui) },
       { label: 'Name', cell: (g) => g.name || '—' },
-      { label: 'Status', cell: (g) => (g.seen !== null && now - g.seen < ONLINE_MS ? h('span', { class: 'ok' }, 'online') : h('span', { class: 'bad' }, g.seen === null ? 'never seen' : 'offline')) },
-      { label: 'Last seen', cell: (g) => h('span', { title: fmtTime(g.seen) }, fmtAgo(g.seen)) },
+      { label: 'Status', cell: (g) => status(g, now) },
+      { label: 'Last status report', cell: (g) => (g.seen === null ? h('span', { class: 'muted' }, 'none yet') : h('span', { title: fmtTime(g.seen) }, fmtAgo(g.seen))) },
       { label: 'Location', cell: (g) => location_(g.location) },
       { label: 'Frames (live, since opened)', class: 'num', cell: (g) => fmtNum(heard.get(g.eui) ?? 0) },
     ], gateways, { id: 'gateways', empty: 'No gateways registered (they register when they first send, or with `lorikeet gateway add`).' }));
@@ -45,8 +45,11 @@ startPage(async (main) => {
     try {
       const { rows } = await query("SELECT time_bucket('1 minute', time) + 0 AS minute_ms, count(*) AS uplinks, avg(gateway_count) AS gateways " +
         "FROM uplinks WHERE time > now() - interval '6 hours' GROUP BY 1 ORDER BY 1");
-      const points = rows.map((r) => ({ x: toMillis(r.minute_ms), y: Number(r.uplinks) })).filter((p) => p.x !== null);
-      if (!points.length) fill(traffic, note('No uplinks in the last 6 hours.'));
+      const byMinute = new Map(rows.map((r) => [toMillis(r.minute_ms), Number(r.uplinks)]));
+      const now = Date.now();
+      const points = [];
+      for (let t = Math.floor((now - 6 * 3600e3) / 60000) * 60000 + 60000; t <= now; t += 60000) points.push({ x: t, y: byMinute.get(t) ?? 0 });
+      if (!rows.length) fill(traffic, note('No uplinks in the last 6 hours.'));
       else await lineChart(traffic, 'gateway-traffic', [{ label: 'uplinks', points }], { height: 220 });
     } catch (e) {
       fill(traffic, errorBox(e, 'Traffic'));
@@ -66,6 +69,13 @@ startPage(async (main) => {
     onError: (e) => fill(streamNote, e instanceof ApiError && e.status === 403 ? note('This key may not read the live stream, so per-gateway frame counts stay at 0.') : errorBox(e, 'Live stream')),
   });
 });
+
+/** Online when a status report arrived in ONLINE_MS; a gateway that only forwards frames (no stat
+ * messages) has no report time, which is not the same as being down. */
+function status(g, now) {
+  if (g.seen === null) return h('span', { class: 'muted' }, 'no status reports');
+  return now - g.seen < ONLINE_MS ? h('span', { class: 'ok' }, 'online') : h('span', { class: 'bad' }, 'offline');
+}
 
 function location_(loc) {
   const lat = Number(field(loc, 'latitude', 'lat'));

@@ -79,7 +79,7 @@ startPage(async (main) => {
           const seen = toMillis(field(g, 'lastSeenMillis', 'lastSeenAt', 'lastSeen', 'last_seen'));
           return seen !== null && now - seen < GATEWAY_ONLINE_MS;
         }).length;
-        show(gateways, `${up} / ${total}`);
+        show(gateways, `${up} / ${total}`, 'online: a status report in the last 5 minutes');
       } catch (e) { fail(gateways, e); }
     })(),
     (async () => {
