@@ -5,14 +5,16 @@ SWIFT ?= swift
 DATA_DIR ?= ./lorikeet-data
 # C libraries the package links against.
 BUILD_DEPS := pkg-config libssl-dev libsqlite3-dev libzstd-dev libjavascriptcoregtk-4.1-dev
-# Programs the tests talk to (real peers over real sockets).
-TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind
+# Browser libraries the dashboard serves at /ui/vendor/ (from /usr/share/javascript); `run` and `test` install them.
+RUN_DEPS := libjs-chart.js libjs-codemirror
+# Programs the tests talk to (real peers over real sockets; headless Chromium for the dashboard).
+TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind chromium chromium-driver
 # Python packages the tests use as independent protocol peers.
-PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator
+PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator selenium
 # Programs the benchmarks drive (load generators).
 BENCH_DEPS := wrk
 
-.PHONY: all deps test-deps bench-deps build release run test bench bench-http fuzz clean
+.PHONY: all deps run-deps test-deps bench-deps build release run test bench bench-http fuzz clean
 
 all: build
 
@@ -22,7 +24,10 @@ deps:
 bench-deps: deps
 	@scripts/apt-ensure $(BENCH_DEPS)
 
-test-deps: deps
+run-deps:
+	@scripts/apt-ensure $(RUN_DEPS)
+
+test-deps: deps run-deps
 	@scripts/apt-ensure $(TEST_DEPS)
 	@scripts/pip-ensure $(PIP_TEST_DEPS)
 
@@ -32,7 +37,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-run: build
+run: build run-deps
 	$(SWIFT) run lorikeet serve --data-dir $(DATA_DIR)
 
 test: test-deps

@@ -154,7 +154,7 @@ let networkServerTargets: [Target] = [
         dependencies: [
             "LoRaWAN", "RegionalParameters", "Registry", "NetworkServer", "GatewayBridge", "PacketForwarder", "HTTPAPI",
             "Broker", "MQTT", "PayloadCodecs", "TimeSeries", "TelemetryStore", "Analytics", "Rules", "RulesHashing",
-            "Events", "AlertStore", "AlertHooks",
+            "Events", "AlertStore", "AlertHooks", "Dashboard",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -215,6 +215,32 @@ let brokerTargets: [Target] = [
         dependencies: [
             "Broker", "MQTT",
             .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+
+// MARK: - Web dashboard (issue #8): static pages embedded in the binary, served at /ui/ by `lorikeet serve`
+
+let dashboardTargets: [Target] = [
+    .target(
+        name: "Dashboard",
+        dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ],
+        // Embedded (not copied) so that a release binary moved anywhere still serves the pages.
+        resources: [.embedInCode("Web")],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "DashboardTests",
+        dependencies: [
+            "Dashboard",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -320,6 +346,7 @@ let allTargets: [Target] =
     + networkServerTargets
     + telemetryTargets
     + brokerTargets
+    + dashboardTargets
     + simulatorTargets
     + httpAPITargets
     + observabilityTargets

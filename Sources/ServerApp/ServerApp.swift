@@ -1,4 +1,5 @@
 import Analytics
+import Dashboard
 public import Broker
 import Foundation
 public import GatewayBridge
@@ -187,6 +188,8 @@ extension ServerApp {
         StreamAPI.addRoutes(to: router.group("/api"), source: Self.streamSource(broker.bus),
                             configuration: StreamConfiguration(bufferSize: configuration.http.streamBufferSize,
                                                                pingInterval: .milliseconds(Int64(configuration.http.streamPingSeconds * 1000))))
+        // The web dashboard (static pages at /ui/ that call the API with the user's key).
+        Dashboard.addRoutes(to: router)
         return router
     }
 }
