@@ -234,6 +234,11 @@ let simulatorTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
+    .testTarget(
+        name: "SimulatorTests",
+        dependencies: ["Simulator", "TestSupport", "LoRaWAN", "PacketForwarder", "RegionalParameters"],
+        swiftSettings: swiftSettings
+    ),
 ]
 
 let executableTargets: [Target] = [

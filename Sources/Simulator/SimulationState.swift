@@ -187,8 +187,16 @@ struct SimulationState {
         let rx1Key = (copy?.tmst ?? 0) &+ UInt32(record.rxDelaySeconds) &* 1_000_000
         let window = tmst == rx1Key ? record.rx1 : record.rx2
         // Wrong frequency for the window, or arrived when the window had already opened (the
-        // gateway would answer TOO_LATE): the device would not hear it.
-        if let window, Int(frame.frequency) != window.frequency { failures.timing += 1 } else if Int32(bitPattern: tmst &- nowTmst) <= 0 { failures.timing += 1 }
+        // gateway would answer TOO_LATE): the device does not hear it, so it is not opened (and
+        // the uplink stays unanswered).
+        if let window, Int(frame.frequency) != window.frequency {
+            failures.timing += 1
+            return
+        }
+        if Int32(bitPattern: tmst &- nowTmst) <= 0 {
+            failures.timing += 1
+            return
+        }
         if record.copies.first?.gateway != gateway { failures.notViaBestGateway += 1 }
         let latency = Double(now - record.sentAt) / 1e6
         let d = record.device
