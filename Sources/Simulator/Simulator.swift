@@ -45,6 +45,9 @@ public enum Simulator {
         for g in 0..<c.gateways {
             let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
+                // A burst of PUSH_ACKs must not overflow the default ~200 KB socket buffer
+                // (each tiny datagram costs ~1 KB of it); the kernel caps this at rmem_max.
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelInitializer { ch in
                     ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(GatewayHandler(engine: engine, gateway: g)) }
                 }
