@@ -8,7 +8,9 @@ Swift implementation, and the server's events observed on its MQTT broker (paho)
   LinkADRAns at the new data rate, the server does not send it again;
 - a bad MIC is refused (an UPLINK_MIC log event, no up event) and changes nothing: the same
   counter with a good MIC is accepted afterwards; a replay is refused with its own log event;
-- class C: a downlink enqueued through the HTTP API leaves at once (`imme`) on RX2.
+- class C: a downlink enqueued through the HTTP API leaves at once (`imme`) on RX2;
+- a LoRaWAN 1.1 join (NwkKey, JSIntKey MIC, OptNeg, 1.1 key derivation) and a confirmed uplink
+  with the 1.1 two-key MIC, ACKed with a downlink MIC over ConfFCnt.
 
 test_ns_udp.py covers the 1.0.3 join, confirmed uplinks and a restart with counters continuing;
 test_ns_simulate.py runs `lorikeet simulate` (OTAA 1.0.3 and 1.1, several gateways) against serve.
@@ -32,6 +34,8 @@ from test_ns_udp import BINARY, REPO, JOIN_EUI, aes_encrypt, cmac, data_mic, fre
 APP_KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 DEV_A = "0000000000e2e001"   # class A, ADR profile
 DEV_C = "0000000000e2e00c"   # class C profile
+DEV_11 = "0000000000e2e011"  # LoRaWAN 1.1 profile
+NWK_KEY = bytes.fromhex("f0e0d0c0b0a090807060504030201000")
 GW1 = bytes.fromhex("aa555a00000e2e01")
 GW2 = bytes.fromhex("aa555a00000e2e02")
 
@@ -148,6 +152,9 @@ def ns():
     for args in (["application", "add", "--id", "farm"],
                  ["device-profile", "add", "--id", "eu", "--region", "EU868"],
                  ["device-profile", "add", "--id", "euc", "--region", "EU868", "--class-c", "--no-adr"],
+                 ["device-profile", "add", "--id", "eu11", "--region", "EU868", "--mac-version", "1.1", "--no-adr"],
+                 ["device", "add", "--dev-eui", DEV_11, "--join-eui", JOIN_EUI, "--application", "farm", "--profile", "eu11",
+                  "--app-key", APP_KEY.hex(), "--nwk-key", NWK_KEY.hex()],
                  ["device", "add", "--dev-eui", DEV_A, "--join-eui", JOIN_EUI, "--application", "farm", "--profile", "eu",
                   "--app-key", APP_KEY.hex()],
                  ["device", "add", "--dev-eui", DEV_C, "--join-eui", JOIN_EUI, "--application", "farm", "--profile", "euc",
@@ -324,3 +331,44 @@ def test_class_c_downlink_leaves_at_once(ns):
     assert txpk["freq"] == 869.525 and txpk["datr"] == "SF12BW125"  # EU868 RX2 defaults
     _, _, fport, plain = dev.open_downlink(txpk)
     assert fport == 10 and plain == bytes.fromhex("c0ffee")
+
+
+def test_lorawan_1_1_join_and_confirmed_uplink(ns):
+    """LoRaWAN 1.1 §6.2.3–6.2.4 (join-request/accept, JSIntKey = aes128_encrypt(NwkKey, 0x06 | DevEUI | pad16)),
+    §6.2.2 key derivation (OptNeg set), §4.4.2 uplink MIC (cmacS[0..1] | cmacF[0..1]) and downlink MIC."""
+    gw = ns["gateway"](GW1)
+    join_eui, dev_eui = bytes.fromhex(JOIN_EUI)[::-1], bytes.fromhex(DEV_11)[::-1]
+    dev_nonce = 1
+    body = bytes([0x00]) + join_eui + dev_eui + struct.pack("<H", dev_nonce)
+    gw.push(body + cmac(NWK_KEY, body)[:4], tmst=1_000_000)
+    txpk = gw.pull_resp()
+    assert txpk is not None and txpk["tmst"] == 6_000_000
+    phy = base64.b64decode(txpk["data"])
+    plain = b"".join(aes_encrypt(NWK_KEY, phy[1 + i:17 + i]) for i in range(0, len(phy) - 1, 16))
+    payload, mic = plain[:-4], plain[-4:]
+    js_int_key = aes_encrypt(NWK_KEY, (b"\x06" + dev_eui).ljust(16, b"\x00"))
+    assert cmac(js_int_key, bytes([0xFF]) + join_eui + struct.pack("<H", dev_nonce) + bytes([0x20]) + payload)[:4] == mic, "1.1 join-accept MIC"
+    join_nonce, dev_addr, dl_settings = payload[0:3], payload[6:10], payload[10]
+    assert dl_settings & 0x80, "OptNeg set for a 1.1 device"
+    tail = join_nonce + join_eui + struct.pack("<H", dev_nonce)
+    f_nwk_s_int_key = aes_encrypt(NWK_KEY, (b"\x01" + tail).ljust(16, b"\x00"))
+    app_s_key = aes_encrypt(APP_KEY, (b"\x02" + tail).ljust(16, b"\x00"))
+    s_nwk_s_int_key = aes_encrypt(NWK_KEY, (b"\x03" + tail).ljust(16, b"\x00"))
+    assert ns["events"]("join", DEV_11, count=1)
+
+    # Confirmed uplink FCnt 0 on 868.1 MHz (TxCh 0) at SF7BW125 (EU868 DR5).
+    fcnt = 0
+    msg = bytes([0x80]) + dev_addr + bytes([0x00]) + struct.pack("<H", fcnt) + bytes([1]) + frm_crypt(app_s_key, dev_addr, fcnt, 0, b"\x42")
+    b0 = bytes([0x49, 0, 0, 0, 0, 0]) + dev_addr + struct.pack("<I", fcnt) + bytes([0, len(msg)])
+    b1 = bytes([0x49, 0, 0, 5, 0, 0]) + dev_addr + struct.pack("<I", fcnt) + bytes([0, len(msg)])
+    gw.push(msg + cmac(s_nwk_s_int_key, b1 + msg)[:2] + cmac(f_nwk_s_int_key, b0 + msg)[:2], tmst=10_000_000)
+    txpk = gw.pull_resp()
+    assert txpk is not None and txpk["tmst"] == 11_000_000
+    down = base64.b64decode(txpk["data"])
+    assert down[1:5] == dev_addr and down[5] & 0x20, "ACK"
+    down_fcnt = struct.unpack("<H", down[6:8])[0]
+    # Downlink B0 carries ConfFCnt (the acknowledged uplink's counter) in bytes 1–2.
+    b0 = bytes([0x49]) + struct.pack("<H", fcnt) + bytes([0, 0, 1]) + dev_addr + struct.pack("<I", down_fcnt) + bytes([0, len(down) - 4])
+    assert cmac(s_nwk_s_int_key, b0 + down[:-4])[:4] == down[-4:], "1.1 downlink MIC"
+    ups = ns["events"]("up", DEV_11, count=1)
+    assert ups and ups[0]["fCnt"] == 0 and base64.b64decode(ups[0]["data"]) == b"\x42"
