@@ -216,11 +216,20 @@ final class Engine: Sendable {
 
     func run(channels: [any NIOCore.Channel], server: SocketAddress) async throws -> SimulationReport {
         let c = configuration
+        // One hop onto each gateway's event loop per batch: writes, then a single flush.
         func send(_ items: [(Int, [UInt8])]) {
-            for (g, bytes) in items {
-                var buffer = channels[g].allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                channels[g].writeAndFlush(AddressedEnvelope(remoteAddress: server, data: buffer), promise: nil)
+            var perGateway = Array(repeating: [[UInt8]](), count: channels.count)
+            for (g, bytes) in items { perGateway[g].append(bytes) }
+            for (g, datagrams) in perGateway.enumerated() where !datagrams.isEmpty {
+                let channel = channels[g]
+                channel.eventLoop.execute {
+                    for bytes in datagrams {
+                        var buffer = channel.allocator.buffer(capacity: bytes.count)
+                        buffer.writeBytes(bytes)
+                        channel.write(AddressedEnvelope(remoteAddress: server, data: buffer), promise: nil)
+                    }
+                    channel.flush()
+                }
             }
         }
         func keepalive() {
