@@ -8,7 +8,7 @@ BUILD_DEPS := pkg-config libssl-dev libsqlite3-dev libzstd-dev libjavascriptcore
 # Programs the tests talk to (real peers over real sockets).
 TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind
 # Python packages the tests use as independent protocol peers.
-PIP_TEST_DEPS := pytest paho-mqtt cryptography
+PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator
 
 .PHONY: all deps test-deps build release run simulate test bench fuzz clean
 
