@@ -14,7 +14,7 @@ PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator selenium
 # Programs the benchmarks drive (load generators).
 BENCH_DEPS := wrk
 
-.PHONY: all deps run-deps test-deps bench-deps build release run test bench bench-http fuzz clean
+.PHONY: all deps run-deps test-deps bench-deps build release run simulate test bench bench-http fuzz clean
 
 all: build
 
@@ -39,6 +39,15 @@ release: deps
 
 run: build run-deps
 	$(SWIFT) run lorikeet serve --data-dir $(DATA_DIR)
+
+# Against the server `make run` started (in another terminal): provisions OTAA devices through its
+# HTTP API with the admin key it wrote, joins them, sends uplinks, prints the JSON report.
+# Override e.g. SIMULATE_ARGS="--devices 100 --rate 20 --duration 60 --mac-version 1.1.0".
+SIMULATE_ARGS ?= --gateways 2 --devices 20 --rate 4 --duration 20 --confirmed 0.25
+simulate:
+	@test -f $(DATA_DIR)/admin.key || { echo "no $(DATA_DIR)/admin.key: start the server first (make run)"; exit 1; }
+	$(SWIFT) run lorikeet simulate --target 127.0.0.1:1700 --api http://127.0.0.1:8080 \
+		--api-key-file $(DATA_DIR)/admin.key $(SIMULATE_ARGS)
 
 test: test-deps
 	@scripts/run-tests

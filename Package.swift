@@ -130,7 +130,7 @@ let networkServerTargets: [Target] = [
     .target(
         name: "TestSupport",
         dependencies: [
-            "LoRaWAN", "RegionalParameters",
+            "LoRaWAN", "RegionalParameters", "Simulator",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ],
@@ -282,15 +282,20 @@ let observabilityTargets: [Target] = [
 
 // MARK: - The executable (argument parsing only)
 
-// MARK: Simulator (`lorikeet simulate`: a packet-forwarder gateway and ABP devices over real UDP)
+// MARK: Simulator (`lorikeet simulate`: packet-forwarder gateways and OTAA/ABP devices over real UDP, provisioned through the HTTP API)
 let simulatorTargets: [Target] = [
     .target(
         name: "Simulator",
         dependencies: [
-            "LoRaWAN", "PacketForwarder",
+            "LoRaWAN", "PacketForwarder", "RegionalParameters",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "SimulatorTests",
+        dependencies: ["Simulator", "TestSupport", "LoRaWAN", "PacketForwarder", "RegionalParameters"],
         swiftSettings: swiftSettings
     ),
 ]

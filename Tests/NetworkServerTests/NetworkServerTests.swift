@@ -114,11 +114,14 @@ struct DataUplinkTests {
         #expect(await h.server.process(frames: [SimulatedDevice.frame(bad, gateway: Harness.gateway)]) == .dropped(.micMismatch))
         #expect(try await h.registry.session(devEUI: EUI64(12)) == before)
         var codes: [String] = []
+        var devices: [String?] = []
         for await event in h.server.events {
-            if case let .log(log) = event { codes.append(log.code) }
+            if case let .log(log) = event { codes.append(log.code); devices.append(log.deviceInfo?.devEui) }
             if codes.count == 2 { break }
         }
         #expect(codes == ["UPLINK_F_CNT_RETRANSMISSION", "UPLINK_MIC"])
+        // The DevAddr has one session, so both events name the device (published on its event/log topic).
+        #expect(devices == [EUI64(12).description, EUI64(12).description])
     }
 
     @Test("DevAddr collision: two devices share an address, the MIC picks the right one")

@@ -58,3 +58,90 @@ def test_simulate_rejects_a_bad_devices_file():
     os.unlink(f.name)
     assert r.returncode != 0
     assert "devices file" in r.stderr
+
+
+def run_simulate(*args, timeout=120):
+    return subprocess.run([BINARY, "simulate", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def serve_fresh():
+    data_dir = tempfile.mkdtemp(prefix="lorikeet-simotaa-")
+    udp, http = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    return data_dir, udp, http, start_server(data_dir, udp, http)
+
+
+def check_clean(report):
+    assert report["failures"] == {"fCnt": 0, "malformed": 0, "mic": 0, "notViaBestGateway": 0, "timing": 0, "unexpectedAck": 0}
+    assert report["losses"] == {"confirmedUnacknowledged": 0, "joinsUnanswered": 0, "pushDataUnacknowledged": 0}
+
+
+def test_simulate_otaa_several_gateways_confirmed_uplinks():
+    """OTAA 1.0.3 then 1.1 devices provisioned through the HTTP API, three gateways (each device heard
+    by 1–3 of them), half the uplinks confirmed: every join answered and verified, every confirmed
+    uplink ACKed in its window through its best gateway, and one registry row per frame however many
+    gateways heard it (deduplication)."""
+    data_dir, udp, http, proc = serve_fresh()
+    key_file = os.path.join(data_dir, "admin.key")
+    try:
+        common = ["--target", f"127.0.0.1:{udp}", "--api", f"http://127.0.0.1:{http}", "--api-key-file", key_file,
+                  "--gateways", "3", "--devices", "6", "--rate", "20", "--duration", "2", "--confirmed", "0.5"]
+        r = run_simulate(*common)
+        assert r.returncode == 0, r.stderr + r.stdout
+        report = json.loads(r.stdout.strip().splitlines()[-1])
+        check_clean(report)
+        assert report["macVersion"] == "1.0.3" and report["joins"] == 6 and report["joinRequests"] == 6
+        assert report["uplinksSent"] >= 35 and report["confirmedSent"] == report["uplinksSent"] // 2
+        assert report["uplinksAcknowledged"] == report["confirmedSent"]
+        # Device i is heard by 1 + i % 3 gateways; uplink k comes from device k % 6.
+        copies = sum(1 + (k % 6) % 3 for k in range(report["uplinksSent"])) + sum(1 + i % 3 for i in range(6))
+        assert report["pushDataSent"] == report["pushAcks"] == copies
+        assert report["pullAcks"] >= 3 and report["txAcks"] == report["downlinks"] >= report["joins"] + report["confirmedSent"]
+        lat = report["latencyMillis"]
+        assert lat["count"] >= report["confirmedSent"] and 0 < lat["p50"] <= lat["p99"] <= lat["max"] < 2000
+        first_sent = report["uplinksSent"]
+
+        # The same devices as LoRaWAN 1.1 (re-created with new keys: runs are repeatable).
+        r = run_simulate(*common, "--mac-version", "1.1.0")
+        assert r.returncode == 0, r.stderr + r.stdout
+        report = json.loads(r.stdout.strip().splitlines()[-1])
+        check_clean(report)
+        assert report["macVersion"] == "1.1.0" and report["joins"] == 6
+        assert report["uplinksAcknowledged"] == report["confirmedSent"] > 0
+
+        deadline = time.time() + 10
+        while True:
+            db = sqlite3.connect(os.path.join(data_dir, "registry.sqlite"))
+            rows = db.execute("SELECT COUNT(*) FROM uplinks WHERE dev_eui LIKE '53494D%' OR dev_eui LIKE '53494d%'").fetchone()[0]
+            db.close()
+            if rows >= first_sent + report["uplinksSent"] or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        # One row per frame of both runs, however many gateways heard it.
+        assert rows == first_sent + report["uplinksSent"], (rows, first_sent, report["uplinksSent"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_simulate_says_clearly_what_is_wrong():
+    data_dir, udp, http, proc = serve_fresh()
+    try:
+        base = ["--target", f"127.0.0.1:{udp}", "--devices", "2", "--duration", "1"]
+        r = run_simulate(*base, "--api", f"http://127.0.0.1:{http}", "--api-key", "not-the-key")
+        assert r.returncode == 2 and "refused the key" in r.stderr, r.stderr
+        dead = free_port(socket.SOCK_STREAM)
+        r = run_simulate(*base, "--api", f"http://127.0.0.1:{dead}", "--api-key", "x")
+        assert r.returncode == 2 and "cannot reach the HTTP API" in r.stderr, r.stderr
+        r = run_simulate(*base, "--api-key-file", os.path.join(data_dir, "missing.key"))
+        assert r.returncode == 2 and "API key file" in r.stderr, r.stderr
+        r = run_simulate(*base, "--api-key", "x", "--mac-version", "2.0")
+        assert r.returncode == 2 and "--mac-version" in r.stderr, r.stderr
+        r = run_simulate(*base, "--api-key", "x", "--region", "XX999")
+        assert r.returncode == 2 and "unknown region" in r.stderr, r.stderr
+        # The API is fine but nothing listens on the UDP target.
+        r = run_simulate("--target", f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}", "--devices", "1", "--duration", "1",
+                         "--api", f"http://127.0.0.1:{http}", "--api-key-file", os.path.join(data_dir, "admin.key"))
+        assert r.returncode == 2 and "no PULL_ACK" in r.stderr, r.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -58,7 +58,10 @@ extension NetworkServer {
                          device: known.info, context: ["f_cnt": "\(fhdr.fCnt)"])
                 return drop(.fCntReplay)
             }
-            logEvent("ERROR", "UPLINK_MIC", "no session for DevAddr \(fhdr.devAddr) verifies the MIC", device: nil,
+            // With one session on the DevAddr the event names its device, so the application
+            // sees the refused frame (event/log); with a collision nobody can tell whose it was.
+            let owner = candidates.count == 1 ? await deviceContext(candidates[0].devEUI)?.info : nil
+            logEvent("ERROR", "UPLINK_MIC", "no session for DevAddr \(fhdr.devAddr) verifies the MIC", device: owner,
                      context: ["dev_addr": fhdr.devAddr.description])
             return drop(.micMismatch)
         }

@@ -90,12 +90,17 @@ public struct SimulatedDevice: Sendable {
     }
 
     /// Opens a data downlink: checks the MIC (counter taken from the frame's 16 bits), decrypts.
-    public mutating func openDownlink(_ bytes: [UInt8], confFCnt: UInt32 = 0) throws -> Downlink {
+    /// - Parameter ackedUplinkFCnt: the counter of the confirmed uplink an ACK answers (1.1 MIC
+    ///   ConfFCnt); nil means the device's last uplink.
+    public mutating func openDownlink(_ bytes: [UInt8], ackedUplinkFCnt: UInt32? = nil) throws -> Downlink {
         guard let keys else { throw LoRaWANError.missingKey("session") }
         var phy = try PHYPayload(bytes: bytes)
-        guard let mac = phy.macPayload else { throw LoRaWANError.invalidField(name: "MType", reason: "not a data downlink") }
+        guard let mac = phy.macPayload, phy.mhdr.mType == .unconfirmedDataDown || phy.mhdr.mType == .confirmedDataDown else {
+            throw LoRaWANError.invalidField(name: "MType", reason: "not a data downlink")
+        }
         let fCnt = UInt32(mac.fhdr.fCnt)
-        guard try phy.dataMIC(version: version, keys: keys, fCnt: fCnt, confFCnt: mac.fhdr.fCtrl.ack ? (fCntUp &- 1) : 0) == phy.mic else {
+        let confFCnt = mac.fhdr.fCtrl.ack ? (ackedUplinkFCnt ?? (fCntUp &- 1)) : 0
+        guard try phy.dataMIC(version: version, keys: keys, fCnt: fCnt, confFCnt: confFCnt) == phy.mic else {
             throw LoRaWANError.micMismatch
         }
         if let port = mac.fPort, !mac.frmPayload.isEmpty {
