@@ -10,7 +10,7 @@ TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind
 # Python packages the tests use as independent protocol peers.
 PIP_TEST_DEPS := pytest paho-mqtt cryptography
 
-.PHONY: all deps test-deps build release run test bench fuzz clean
+.PHONY: all deps test-deps build release run test bench bench-broker-memory fuzz clean
 
 all: build
 
@@ -35,6 +35,11 @@ test: test-deps
 
 bench: deps
 	@scripts/run-bench
+
+# Issue #4: 10,000 idle MQTT clients against the release broker; prints its resident memory.
+bench-broker-memory: test-deps
+	$(SWIFT) build -c release --product lorikeet
+	LORIKEET_BINARY=.build/release/lorikeet python3 -m pytest -s -q Tests/python/test_broker_memory.py
 
 fuzz: deps
 	@scripts/run-fuzz
