@@ -122,18 +122,18 @@ final class BrokerCore: Sendable {
         return pa == pb
     }
 
-    /// Remembers the last shareable QoS 0 PUBLISH per protocol version.
+    /// Remembers the last shareable QoS 0 PUBLISH per protocol version, and where its bytes are.
     private struct ShareSlots {
-        var v311: (PublishPacket, ByteBuffer?)?
-        var v5: (PublishPacket, ByteBuffer?)?
+        var v311: (packet: PublishPacket, start: Int, length: Int)?
+        var v5: (packet: PublishPacket, start: Int, length: Int)?
 
-        func match(_ p: PublishPacket, _ v: ProtocolVersion) -> (PublishPacket, ByteBuffer?)? {
-            guard let slot = v == .v5 ? v5 : v311, BrokerCore.sameEncoding(slot.0, p) else { return nil }
+        func match(_ p: PublishPacket, _ v: ProtocolVersion) -> (packet: PublishPacket, start: Int, length: Int)? {
+            guard let slot = v == .v5 ? v5 : v311, BrokerCore.sameEncoding(slot.packet, p) else { return nil }
             return slot
         }
 
-        mutating func set(_ p: PublishPacket, _ bytes: ByteBuffer?, _ v: ProtocolVersion) {
-            if v == .v5 { v5 = (p, bytes) } else { v311 = (p, bytes) }
+        mutating func set(_ p: PublishPacket, start: Int, length: Int, _ v: ProtocolVersion) {
+            if v == .v5 { v5 = (p, start, length) } else { v311 = (p, start, length) }
         }
     }
 
@@ -142,7 +142,18 @@ final class BrokerCore: Sendable {
         return nil
     }
 
-    /// Encodes every output into one buffer and writes the slices, in order, per connection.
+    /// Bytes `start..<start+length` of the encode buffer for one connection, then maybe a close.
+    private struct Segment {
+        let handle: ConnectionHandle
+        let start: Int
+        var length: Int
+        var close: Bool
+    }
+
+    /// Encodes every output into one buffer and writes slices of it, in order, per connection.
+    ///
+    /// All bytes are written before the first slice is taken: a slice shares the buffer's
+    /// storage, and writing to a buffer with a live slice would copy the whole storage.
     private func dispatch(_ outputs: [Output]) {
         // Pass 1: the bytes needed, counting each shared QoS 0 encoding once.
         var total = 0
@@ -151,22 +162,61 @@ final class BrokerCore: Sendable {
             guard let packet = o.packet else { continue }
             if let p = Self.shareable(packet) {
                 if slots.match(p, o.handle.version) != nil { continue }
-                slots.set(p, nil, o.handle.version)
+                slots.set(p, start: 0, length: 0, o.handle.version)
             }
             total += packet.encodedSize(version: o.handle.version)
         }
         var arena = outputs[0].handle.channel.allocator.buffer(capacity: total)
 
-        // Pass 2: encode and hand out slices. Consecutive packets for one connection travel as
-        // one slice; a shared encoding is its own slice.
+        // Pass 2: encode. Consecutive packets for one connection form one segment; a shared
+        // encoding is a segment of its own that may point at bytes encoded for someone else.
         slots = ShareSlots()
-        var foreign: [(LoopWriter, [LoopWriter.Item])] = []
-        var segmentOwner: ConnectionHandle?
-        func emit(_ h: ConnectionHandle, _ buffer: ByteBuffer?, close: Bool) {
-            if h.writer.loop.inEventLoop {
-                if let buffer { h.writer.write(buffer, to: h, close: close) } else if close { h.writer.close(h) }
+        var segments: [Segment] = []
+        segments.reserveCapacity(outputs.count)
+        var published = 0
+        for o in outputs {
+            let h = o.handle
+            guard let packet = o.packet else {
+                if let last = segments.indices.last, segments[last].handle === h, !segments[last].close {
+                    segments[last].close = true
+                } else {
+                    segments.append(Segment(handle: h, start: 0, length: 0, close: true))
+                }
+                continue
+            }
+            if case .publish = packet { published += 1 }
+            if let p = Self.shareable(packet) {
+                if let slot = slots.match(p, h.version) {
+                    segments.append(Segment(handle: h, start: slot.start, length: slot.length, close: false))
+                } else {
+                    let start = arena.writerIndex
+                    packet.encode(into: &arena, version: h.version)
+                    slots.set(p, start: start, length: arena.writerIndex - start, h.version)
+                    segments.append(Segment(handle: h, start: start, length: arena.writerIndex - start, close: false))
+                }
+                continue
+            }
+            let start = arena.writerIndex
+            packet.encode(into: &arena, version: h.version)
+            let length = arena.writerIndex - start
+            if let last = segments.indices.last, segments[last].handle === h, !segments[last].close,
+               segments[last].start + segments[last].length == start {
+                segments[last].length += length
             } else {
-                let item = LoopWriter.Item(handle: h, buffer: buffer, close: close)
+                segments.append(Segment(handle: h, start: start, length: length, close: false))
+            }
+        }
+        if published > 0 { metrics.publishesSent.increment(by: Int64(published)) }
+
+        // Pass 3: hand out the slices.
+        var foreign: [(LoopWriter, [LoopWriter.Item])] = []
+        for segment in segments {
+            let h = segment.handle
+            let bytes = segment.length > 0 ? arena.getSlice(at: segment.start, length: segment.length) : nil
+            if h.writer.loop.inEventLoop {
+                if let bytes { h.writer.write(bytes, to: h, close: segment.close) } else if segment.close { h.writer.close(h) }
+            } else {
+                let item = LoopWriter.Item(handle: h, buffer: bytes, close: segment.close)
                 if let i = foreign.firstIndex(where: { $0.0 === h.writer }) {
                     foreign[i].1.append(item)
                 } else {
@@ -174,43 +224,6 @@ final class BrokerCore: Sendable {
                 }
             }
         }
-        func endSegment(close: Bool = false) {
-            guard let owner = segmentOwner else { return }
-            segmentOwner = nil
-            let slice = arena.readSlice(length: arena.readableBytes)
-            emit(owner, slice, close: close)
-        }
-        var published = 0
-        for o in outputs {
-            let h = o.handle
-            guard let packet = o.packet else {
-                if segmentOwner === h { endSegment(close: true) } else {
-                    endSegment()
-                    emit(h, nil, close: true)
-                }
-                continue
-            }
-            if case .publish = packet { published += 1 }
-            if let p = Self.shareable(packet) {
-                endSegment()
-                if let slot = slots.match(p, h.version), let bytes = slot.1 {
-                    emit(h, bytes, close: false)
-                } else {
-                    packet.encode(into: &arena, version: h.version)
-                    let bytes = arena.readSlice(length: arena.readableBytes)
-                    slots.set(p, bytes, h.version)
-                    emit(h, bytes, close: false)
-                }
-                continue
-            }
-            if segmentOwner !== h {
-                endSegment()
-                segmentOwner = h
-            }
-            packet.encode(into: &arena, version: h.version)
-        }
-        endSegment()
-        if published > 0 { metrics.publishesSent.increment(by: Int64(published)) }
         for (writer, items) in foreign { writer.post(items) }
     }
 
