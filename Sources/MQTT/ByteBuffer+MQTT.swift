@@ -58,6 +58,15 @@ extension ByteBuffer {
         return s
     }
 
+    /// Whether the readable bytes are exactly the UTF-8 of `s` (compared as memory, not per element).
+    func hasBytes(of s: String) -> Bool {
+        withUnsafeReadableBytes { mine in
+            s.utf8.withContiguousStorageIfAvailable { theirs in
+                mine.count == theirs.count && mine.elementsEqual(UnsafeRawBufferPointer(theirs))
+            } ?? mine.elementsEqual(s.utf8)
+        }
+    }
+
     @inlinable
     mutating func writeMQTTUInt16(_ v: UInt16) { writeInteger(v, endianness: .big) }
 

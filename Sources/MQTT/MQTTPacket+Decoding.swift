@@ -164,7 +164,7 @@ extension MQTTPacket {
         if qos == .atMostOnce && dup { throw .invalidFixedHeaderFlags(packetType: 3, flags: flags) }
         let length = Int(try b.readMQTTUInt16("Topic Name"))
         guard let topicBytes = b.readSlice(length: length) else { throw .truncated(field: "Topic Name") }
-        let cached = lastTopic.flatMap { $0.utf8.count == length && topicBytes.readableBytesView.elementsEqual($0.utf8) ? $0 : nil }
+        let cached = lastTopic.flatMap { $0.utf8.count == length && topicBytes.hasBytes(of: $0) ? $0 : nil }
         var topic = cached ?? ""
         if cached == nil {
             var view = topicBytes

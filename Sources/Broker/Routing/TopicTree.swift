@@ -27,7 +27,13 @@ final class SharedGroup {
 /// A reference type owned by exactly one ``BrokerState``.
 final class TopicTree {
     final class Node {
-        var children: [Substring: Node] = [:]
+        var children: [Substring: Node] = [:] {
+            // The wildcard children are looked at on every level of every match: keep them at
+            // hand rather than hashing "#" and "+" each time.
+            didSet { hash = children["#"]; plus = children["+"] }
+        }
+        private(set) var hash: Node?
+        private(set) var plus: Node?
         var subscribers: [SubscriberID: SubscriptionRecord] = [:]
         var shared: [String: SharedGroup] = [:]
         var isEmpty: Bool { children.isEmpty && subscribers.isEmpty && shared.isEmpty }
@@ -112,7 +118,7 @@ final class TopicTree {
             if !node.subscribers.isEmpty { visit(node.subscribers) }
             for g in node.shared.values { visitShared(g) }
             // `a/#` matches `a` too (MQTT 5.0 §4.7.1.2).
-            if let hash = node.children["#"] {
+            if let hash = node.hash {
                 if !hash.subscribers.isEmpty { visit(hash.subscribers) }
                 for g in hash.shared.values { visitShared(g) }
             }
@@ -123,11 +129,11 @@ final class TopicTree {
         let next: String.Index? = end == utf8.endIndex ? nil : utf8.index(after: end)
         // A topic whose first level starts with `$` is not matched by a wildcard there (§4.7.2).
         if !(first && dollar) {
-            if let hash = node.children["#"] {
+            if let hash = node.hash {
                 if !hash.subscribers.isEmpty { visit(hash.subscribers) }
                 for g in hash.shared.values { visitShared(g) }
             }
-            if let plus = node.children["+"] {
+            if let plus = node.plus {
                 walk(plus, topic, from: next, first: false, dollar: dollar, visit: visit, visitShared: visitShared)
             }
         }
