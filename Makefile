@@ -14,7 +14,7 @@ PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator selenium
 # Programs the benchmarks drive (load generators).
 BENCH_DEPS := wrk
 
-.PHONY: all deps run-deps test-deps bench-deps build release run simulate test bench bench-http fuzz clean
+.PHONY: all deps run-deps test-deps bench-deps build release run simulate test bench bench-http bench-broker-memory fuzz clean
 
 all: build
 
@@ -58,6 +58,11 @@ bench: bench-deps
 # HTTP API load test (wrk against a release `lorikeet serve`); see BENCHMARKS.md, "HTTP API".
 bench-http: bench-deps
 	@scripts/bench-http
+
+# Issue #4: 10,000 idle MQTT clients against the release broker; prints its resident memory.
+bench-broker-memory: test-deps
+	$(SWIFT) build -c release --product lorikeet
+	LORIKEET_BINARY=.build/release/lorikeet python3 -m pytest -s -q Tests/python/test_broker_memory.py
 
 fuzz: deps
 	@scripts/run-fuzz

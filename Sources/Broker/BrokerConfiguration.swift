@@ -41,6 +41,12 @@ public struct BrokerConfiguration: Codable, Sendable, Equatable {
     public var aclDefault: AccessRule.Effect = .allow
     /// Seconds between housekeeping passes (will delay, session expiry, keep-alive checks).
     public var tickIntervalMilliseconds: Int = 500
+    /// Serve every MQTT connection on one event loop of the group (the default): a delivery then
+    /// never crosses threads, the lock is never contended and the writes of a whole loop
+    /// iteration leave together, as in Mosquitto's single thread. `false` spreads connections
+    /// over all the group's loops, paying a cross-thread hand-off whenever publisher and
+    /// subscriber sit on different loops.
+    public var singleEventLoop: Bool = true
 
     public init() {}
 
@@ -62,6 +68,7 @@ public struct BrokerConfiguration: Codable, Sendable, Equatable {
         acl = try c.decodeIfPresent([AccessRule].self, forKey: .acl) ?? d.acl
         aclDefault = try c.decodeIfPresent(AccessRule.Effect.self, forKey: .aclDefault) ?? d.aclDefault
         tickIntervalMilliseconds = try c.decodeIfPresent(Int.self, forKey: .tickIntervalMilliseconds) ?? d.tickIntervalMilliseconds
+        singleEventLoop = try c.decodeIfPresent(Bool.self, forKey: .singleEventLoop) ?? d.singleEventLoop
         guard maximumPacketSize >= 64, maximumPacketSize <= 268_435_460 else {
             throw DecodingError.dataCorruptedError(forKey: .maximumPacketSize, in: c, debugDescription: "must be 64…268435460")
         }

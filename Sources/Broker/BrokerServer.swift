@@ -33,6 +33,8 @@ public final class BrokerServer: Service, Sendable {
     let authenticator: any BrokerAuthenticator
     let logger: Logger
     let group: any EventLoopGroup
+    /// The loop that serves every connection when `singleEventLoop` is set (and runs the tick).
+    let connectionLoop: any EventLoop
     private let bound: EventLoopPromise<BrokerAddresses>
 
     /// - Parameters:
@@ -50,6 +52,7 @@ public final class BrokerServer: Service, Sendable {
         self.core = BrokerCore(configuration: configuration, clock: clock, logger: logger)
         self.bus = MessageBus(core: core)
         self.group = eventLoopGroup
+        self.connectionLoop = eventLoopGroup.next()
         self.bound = eventLoopGroup.next().makePromise(of: BrokerAddresses.self)
     }
 
@@ -80,7 +83,7 @@ public final class BrokerServer: Service, Sendable {
 
         let core = self.core
         let interval = TimeAmount.milliseconds(Int64(max(10, configuration.tickIntervalMilliseconds)))
-        let tick = group.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+        let tick = connectionLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             core.perform { state, now in state.tick(now: now) }
         }
         let wsChannel = ws
@@ -105,13 +108,18 @@ public final class BrokerServer: Service, Sendable {
     }
 
     private func mqttHandlers() -> [any ChannelHandler] {
-        [ByteToMessageHandler(MQTTDecoder(maximumPacketSize: configuration.maximumPacketSize)),
-         MQTTConnectionHandler(core: core, authenticator: authenticator, configuration: configuration, logger: logger)]
+        // The connection handler decodes MQTT itself (see MQTTConnectionHandler).
+        [MQTTConnectionHandler(core: core, authenticator: authenticator, configuration: configuration, logger: logger)]
+    }
+
+    /// Where accepted connections live: one loop, or all of the group's.
+    private var childGroup: any EventLoopGroup {
+        configuration.singleEventLoop ? connectionLoop : group
     }
 
     private func bindTCP() async throws -> any Channel {
         let server = self
-        return try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: group, childGroup: childGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -126,7 +134,7 @@ public final class BrokerServer: Service, Sendable {
     private func bindWebSocket(port: Int) async throws -> any Channel {
         let server = self
         let maxFrame = max(configuration.maximumPacketSize, 1 << 16)
-        return try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: group, childGroup: childGroup)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

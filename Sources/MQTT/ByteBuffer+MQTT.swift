@@ -45,11 +45,26 @@ extension ByteBuffer {
     /// MQTT 5.0 §1.5.4: well-formed UTF-8 without U+0000.
     mutating func readMQTTString(_ field: String) throws(MQTTError) -> String {
         let length = Int(try readMQTTUInt16(field))
-        guard let view = readSlice(length: length) else { throw .truncated(field: field) }
-        let bytes = view.readableBytesView
+        guard var view = readSlice(length: length) else { throw .truncated(field: field) }
+        return try view.readMQTTStringBody(field)
+    }
+
+    /// The whole readable content as an MQTT string (the length prefix already read).
+    mutating func readMQTTStringBody(_ field: String) throws(MQTTError) -> String {
+        let bytes = readableBytesView
         if bytes.contains(0) { throw .invalidUTF8(field: field) }
         guard let s = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8(field: field) }
+        moveReaderIndex(to: writerIndex)
         return s
+    }
+
+    /// Whether the readable bytes are exactly the UTF-8 of `s` (compared as memory, not per element).
+    func hasBytes(of s: String) -> Bool {
+        withUnsafeReadableBytes { mine in
+            s.utf8.withContiguousStorageIfAvailable { theirs in
+                mine.count == theirs.count && mine.elementsEqual(UnsafeRawBufferPointer(theirs))
+            } ?? mine.elementsEqual(s.utf8)
+        }
     }
 
     @inlinable

@@ -25,6 +25,8 @@ public struct MQTTDecoder: ByteToMessageDecoder, Sendable {
     public private(set) var version: ProtocolVersion?
     /// Packets larger than this (fixed header included) are refused with ``MQTTError/packetTooLarge(size:maximum:)``.
     public let maximumPacketSize: Int
+    /// The topic of the last PUBLISH, reused when the next one names the same topic.
+    var lastTopic: String?
 
     /// - Parameters:
     ///   - version: the protocol version, or `nil` on a server to learn it from CONNECT.
@@ -64,7 +66,7 @@ public struct MQTTDecoder: ByteToMessageDecoder, Sendable {
             case let .waitingForBody(header, length):
                 guard let body = buffer.readSlice(length: length) else { return nil }
                 state = .waitingForHeader
-                let packet = try MQTTPacket.decode(fixedHeader: header, body: body, version: version ?? .v5)
+                let packet = try MQTTPacket.decode(fixedHeader: header, body: body, version: version ?? .v5, lastTopic: &lastTopic)
                 if case .connect(let c) = packet {
                     if version == nil { version = c.protocolVersion }
                 }

@@ -9,6 +9,15 @@ extension MQTTPacket {
     ///   - version: the connection's protocol version; ignored for CONNECT, which carries its own.
     /// - Throws: ``MQTTError`` saying what is wrong; never traps on hostile input.
     public static func decode(fixedHeader: UInt8, body: ByteBuffer, version: ProtocolVersion) throws(MQTTError) -> MQTTPacket {
+        var noCache: String?
+        return try decode(fixedHeader: fixedHeader, body: body, version: version, lastTopic: &noCache)
+    }
+
+    /// As ``decode(fixedHeader:body:version:)``, reusing `lastTopic` when a PUBLISH names the same
+    /// topic as the previous one on the connection (no new string, no second validation), and
+    /// remembering the topic of each valid PUBLISH there.
+    static func decode(fixedHeader: UInt8, body: ByteBuffer, version: ProtocolVersion,
+                       lastTopic: inout String?) throws(MQTTError) -> MQTTPacket {
         guard let type = PacketType(rawValue: fixedHeader >> 4) else { throw .reservedPacketType(fixedHeader >> 4) }
         let flags = fixedHeader & 0x0F
         if let required = type.requiredFlags, flags != required {
@@ -35,7 +44,7 @@ extension MQTTPacket {
                 reason = map[Int(code)]
             }
             packet = .connack(ConnAckPacket(sessionPresent: ackFlags & 1 == 1, reasonCode: reason, properties: props))
-        case .publish: packet = .publish(try decodePublish(flags: flags, &b, version: version))
+        case .publish: packet = .publish(try decodePublish(flags: flags, &b, version: version, lastTopic: &lastTopic))
         case .puback, .pubrec, .pubrel, .pubcomp:
             let id = try b.readMQTTUInt16("Packet Identifier")
             guard id != 0 else { throw .invalidField(field: "Packet Identifier", reason: "must not be 0") }
@@ -146,13 +155,21 @@ extension MQTTPacket {
                              keepAlive: keepAlive, username: username, password: password, will: will, properties: props)
     }
 
-    static func decodePublish(flags: UInt8, _ b: inout ByteBuffer, version: ProtocolVersion) throws(MQTTError) -> PublishPacket {
+    static func decodePublish(flags: UInt8, _ b: inout ByteBuffer, version: ProtocolVersion,
+                              lastTopic: inout String?) throws(MQTTError) -> PublishPacket {
         let qosBits = (flags >> 1) & 0x03
         guard let qos = QoS(rawValue: qosBits) else { throw .invalidQoS(qosBits) }
         let dup = flags & 0x08 != 0
         // MQTT 5.0 §3.3.1.1: DUP must be 0 for QoS 0.
         if qos == .atMostOnce && dup { throw .invalidFixedHeaderFlags(packetType: 3, flags: flags) }
-        let topic = try b.readMQTTString("Topic Name")
+        let length = Int(try b.readMQTTUInt16("Topic Name"))
+        guard let topicBytes = b.readSlice(length: length) else { throw .truncated(field: "Topic Name") }
+        let cached = lastTopic.flatMap { $0.utf8.count == length && topicBytes.hasBytes(of: $0) ? $0 : nil }
+        var topic = cached ?? ""
+        if cached == nil {
+            var view = topicBytes
+            topic = try view.readMQTTStringBody("Topic Name")
+        }
         var id: UInt16?
         if qos != .atMostOnce {
             let v = try b.readMQTTUInt16("Packet Identifier")
@@ -163,8 +180,9 @@ extension MQTTPacket {
         if topic.isEmpty {
             // MQTT 5.0 §3.3.2.1: a zero-length topic needs a Topic Alias.
             guard version == .v5, props.topicAlias != nil else { throw .invalidTopicName(topic) }
-        } else if !TopicName.isValid(topic) {
-            throw .invalidTopicName(topic)
+        } else if cached == nil {
+            guard TopicName.isValid(topic) else { throw .invalidTopicName(topic) }
+            lastTopic = topic
         }
         let payload = b.readSlice(length: b.readableBytes) ?? ByteBuffer()
         return PublishPacket(topic: topic, payload: payload, qos: qos, retain: flags & 0x01 != 0, dup: dup,

@@ -136,7 +136,9 @@ public struct DisconnectPacket: Hashable, Sendable {
 
 /// An MQTT control packet.
 public enum MQTTPacket: Hashable, Sendable {
-    case connect(ConnectPacket)
+    /// Boxed: CONNECT is by far the largest packet and rare, and would otherwise set the size of
+    /// every packet value copied on the PUBLISH path.
+    indirect case connect(ConnectPacket)
     case connack(ConnAckPacket)
     case publish(PublishPacket)
     case puback(AckPacket)

@@ -18,38 +18,197 @@ public struct UserProperty: Hashable, Sendable, Codable {
 /// value (byte, two- or four-byte integer, variable byte integer, UTF-8 string, binary data or
 /// string pair).
 public struct MQTTProperties: Hashable, Sendable {
-    public var payloadFormatIndicator: UInt8?
-    public var messageExpiryInterval: UInt32?
-    public var contentType: String?
-    public var responseTopic: String?
-    public var correlationData: [UInt8]?
-    public var subscriptionIdentifiers: [UInt32] = []
-    public var sessionExpiryInterval: UInt32?
-    public var assignedClientIdentifier: String?
-    public var serverKeepAlive: UInt16?
-    public var authenticationMethod: String?
-    public var authenticationData: [UInt8]?
-    public var requestProblemInformation: UInt8?
-    public var willDelayInterval: UInt32?
-    public var requestResponseInformation: UInt8?
-    public var responseInformation: String?
-    public var serverReference: String?
-    public var reasonString: String?
-    public var receiveMaximum: UInt16?
-    public var topicAliasMaximum: UInt16?
-    public var topicAlias: UInt16?
-    public var maximumQoS: UInt8?
-    public var retainAvailable: UInt8?
-    public var userProperties: [UserProperty] = []
-    public var maximumPacketSize: UInt32?
-    public var wildcardSubscriptionAvailable: UInt8?
-    public var subscriptionIdentifierAvailable: UInt8?
-    public var sharedSubscriptionAvailable: UInt8?
+    /// The stored property values.
+    struct Values: Hashable, Sendable {
+        var payloadFormatIndicator: UInt8?
+        var messageExpiryInterval: UInt32?
+        var contentType: String?
+        var responseTopic: String?
+        var correlationData: [UInt8]?
+        var subscriptionIdentifiers: [UInt32] = []
+        var sessionExpiryInterval: UInt32?
+        var assignedClientIdentifier: String?
+        var serverKeepAlive: UInt16?
+        var authenticationMethod: String?
+        var authenticationData: [UInt8]?
+        var requestProblemInformation: UInt8?
+        var willDelayInterval: UInt32?
+        var requestResponseInformation: UInt8?
+        var responseInformation: String?
+        var serverReference: String?
+        var reasonString: String?
+        var receiveMaximum: UInt16?
+        var topicAliasMaximum: UInt16?
+        var topicAlias: UInt16?
+        var maximumQoS: UInt8?
+        var retainAvailable: UInt8?
+        var userProperties: [UserProperty] = []
+        var maximumPacketSize: UInt32?
+        var wildcardSubscriptionAvailable: UInt8?
+        var subscriptionIdentifierAvailable: UInt8?
+        var sharedSubscriptionAvailable: UInt8?
+    }
+
+    /// Copy-on-write storage: most packets carry no properties, and a PUBLISH is copied several
+    /// times on its way through the broker, so an empty set is a `nil` reference and a non-empty
+    /// one is shared until it is changed. (Held inline, the 27 optional fields made every
+    /// `MQTTPacket` several hundred bytes.)
+    final class Box: @unchecked Sendable {
+        // Mutated only through `writable()`, which copies a shared box first.
+        var values: Values
+        init(_ values: Values) { self.values = values }
+    }
+
+    private var box: Box?
 
     public init() {}
 
+    init(_ values: Values) {
+        box = values == Values() ? nil : Box(values)
+    }
+
+    /// The values, for reading several at once.
+    var values: Values { box?.values ?? Values() }
+
+    /// The box to write into: created when absent, copied when shared.
+    @inline(__always)
+    private mutating func writable() -> Box {
+        guard let b = box else {
+            let b = Box(Values())
+            box = b
+            return b
+        }
+        if isKnownUniquelyReferenced(&box) { return b }
+        let copy = Box(b.values)
+        box = copy
+        return copy
+    }
+
+    public var payloadFormatIndicator: UInt8? {
+        get { box?.values.payloadFormatIndicator }
+        set { if box == nil && newValue == nil { return }; writable().values.payloadFormatIndicator = newValue }
+    }
+    public var messageExpiryInterval: UInt32? {
+        get { box?.values.messageExpiryInterval }
+        set { if box == nil && newValue == nil { return }; writable().values.messageExpiryInterval = newValue }
+    }
+    public var contentType: String? {
+        get { box?.values.contentType }
+        set { if box == nil && newValue == nil { return }; writable().values.contentType = newValue }
+    }
+    public var responseTopic: String? {
+        get { box?.values.responseTopic }
+        set { if box == nil && newValue == nil { return }; writable().values.responseTopic = newValue }
+    }
+    public var correlationData: [UInt8]? {
+        get { box?.values.correlationData }
+        set { if box == nil && newValue == nil { return }; writable().values.correlationData = newValue }
+    }
+    public var subscriptionIdentifiers: [UInt32] {
+        get { box?.values.subscriptionIdentifiers ?? [] }
+        set { if box == nil && newValue.isEmpty { return }; writable().values.subscriptionIdentifiers = newValue }
+        _modify { yield &writable().values.subscriptionIdentifiers }
+    }
+    public var sessionExpiryInterval: UInt32? {
+        get { box?.values.sessionExpiryInterval }
+        set { if box == nil && newValue == nil { return }; writable().values.sessionExpiryInterval = newValue }
+    }
+    public var assignedClientIdentifier: String? {
+        get { box?.values.assignedClientIdentifier }
+        set { if box == nil && newValue == nil { return }; writable().values.assignedClientIdentifier = newValue }
+    }
+    public var serverKeepAlive: UInt16? {
+        get { box?.values.serverKeepAlive }
+        set { if box == nil && newValue == nil { return }; writable().values.serverKeepAlive = newValue }
+    }
+    public var authenticationMethod: String? {
+        get { box?.values.authenticationMethod }
+        set { if box == nil && newValue == nil { return }; writable().values.authenticationMethod = newValue }
+    }
+    public var authenticationData: [UInt8]? {
+        get { box?.values.authenticationData }
+        set { if box == nil && newValue == nil { return }; writable().values.authenticationData = newValue }
+    }
+    public var requestProblemInformation: UInt8? {
+        get { box?.values.requestProblemInformation }
+        set { if box == nil && newValue == nil { return }; writable().values.requestProblemInformation = newValue }
+    }
+    public var willDelayInterval: UInt32? {
+        get { box?.values.willDelayInterval }
+        set { if box == nil && newValue == nil { return }; writable().values.willDelayInterval = newValue }
+    }
+    public var requestResponseInformation: UInt8? {
+        get { box?.values.requestResponseInformation }
+        set { if box == nil && newValue == nil { return }; writable().values.requestResponseInformation = newValue }
+    }
+    public var responseInformation: String? {
+        get { box?.values.responseInformation }
+        set { if box == nil && newValue == nil { return }; writable().values.responseInformation = newValue }
+    }
+    public var serverReference: String? {
+        get { box?.values.serverReference }
+        set { if box == nil && newValue == nil { return }; writable().values.serverReference = newValue }
+    }
+    public var reasonString: String? {
+        get { box?.values.reasonString }
+        set { if box == nil && newValue == nil { return }; writable().values.reasonString = newValue }
+    }
+    public var receiveMaximum: UInt16? {
+        get { box?.values.receiveMaximum }
+        set { if box == nil && newValue == nil { return }; writable().values.receiveMaximum = newValue }
+    }
+    public var topicAliasMaximum: UInt16? {
+        get { box?.values.topicAliasMaximum }
+        set { if box == nil && newValue == nil { return }; writable().values.topicAliasMaximum = newValue }
+    }
+    public var topicAlias: UInt16? {
+        get { box?.values.topicAlias }
+        set { if box == nil && newValue == nil { return }; writable().values.topicAlias = newValue }
+    }
+    public var maximumQoS: UInt8? {
+        get { box?.values.maximumQoS }
+        set { if box == nil && newValue == nil { return }; writable().values.maximumQoS = newValue }
+    }
+    public var retainAvailable: UInt8? {
+        get { box?.values.retainAvailable }
+        set { if box == nil && newValue == nil { return }; writable().values.retainAvailable = newValue }
+    }
+    public var userProperties: [UserProperty] {
+        get { box?.values.userProperties ?? [] }
+        set { if box == nil && newValue.isEmpty { return }; writable().values.userProperties = newValue }
+        _modify { yield &writable().values.userProperties }
+    }
+    public var maximumPacketSize: UInt32? {
+        get { box?.values.maximumPacketSize }
+        set { if box == nil && newValue == nil { return }; writable().values.maximumPacketSize = newValue }
+    }
+    public var wildcardSubscriptionAvailable: UInt8? {
+        get { box?.values.wildcardSubscriptionAvailable }
+        set { if box == nil && newValue == nil { return }; writable().values.wildcardSubscriptionAvailable = newValue }
+    }
+    public var subscriptionIdentifierAvailable: UInt8? {
+        get { box?.values.subscriptionIdentifierAvailable }
+        set { if box == nil && newValue == nil { return }; writable().values.subscriptionIdentifierAvailable = newValue }
+    }
+    public var sharedSubscriptionAvailable: UInt8? {
+        get { box?.values.sharedSubscriptionAvailable }
+        set { if box == nil && newValue == nil { return }; writable().values.sharedSubscriptionAvailable = newValue }
+    }
+
     /// Whether no property is present.
-    public var isEmpty: Bool { self == MQTTProperties() }
+    public var isEmpty: Bool {
+        guard let b = box else { return true }
+        return b.values == Values()
+    }
+
+    public static func == (lhs: MQTTProperties, rhs: MQTTProperties) -> Bool {
+        if lhs.box === rhs.box { return true }
+        return lhs.values == rhs.values
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(values)
+    }
 }
 
 // Property identifiers (MQTT 5.0 table 2-4) and the packets each may appear in.
@@ -126,7 +285,7 @@ extension MQTTProperties {
     static func decode(from buffer: inout ByteBuffer, context: PropertyContext) throws(MQTTError) -> MQTTProperties {
         let length = Int(try buffer.readMQTTVariableInteger("property length"))
         guard var slice = buffer.readSlice(length: length) else { throw .truncated(field: "properties") }
-        var p = MQTTProperties()
+        var p = Values()
         var seen: UInt64 = 0
         while slice.readableBytes > 0 {
             let idValue = try slice.readMQTTVariableInteger("property identifier")
@@ -197,10 +356,29 @@ extension MQTTProperties {
                 throw .invalidProperty(identifier: id, packet: context.name)
             }
         }
-        return p
+        return MQTTProperties(p)
     }
 
     /// The number of bytes the properties take, without the length prefix.
+    var encodedLength: Int { box.map { $0.values.encodedLength } ?? 0 }
+
+    /// The bytes the property block takes including its length prefix.
+    var encodedSizeWithLength: Int {
+        let n = encodedLength
+        return variableIntegerSize(n) + n
+    }
+
+    /// Writes the length prefix and the properties.
+    func encode(into buffer: inout ByteBuffer) {
+        guard let b = box else {
+            buffer.writeInteger(UInt8(0))
+            return
+        }
+        b.values.encode(into: &buffer)
+    }
+}
+
+extension MQTTProperties.Values {
     var encodedLength: Int {
         var n = 0
         if payloadFormatIndicator != nil { n += 2 }
@@ -233,13 +411,6 @@ extension MQTTProperties {
         return n
     }
 
-    /// The bytes the property block takes including its length prefix.
-    var encodedSizeWithLength: Int {
-        let n = encodedLength
-        return variableIntegerSize(n) + n
-    }
-
-    /// Writes the length prefix and the properties.
     func encode(into buffer: inout ByteBuffer) {
         buffer.writeMQTTVariableInteger(encodedLength)
         func byte(_ id: UInt8, _ v: UInt8?) { if let v { buffer.writeInteger(id); buffer.writeInteger(v) } }

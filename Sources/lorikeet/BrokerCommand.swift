@@ -33,6 +33,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads (default: one per core).")
     var threads: Int?
 
+    @Flag(name: .customLong("spread-event-loops"), help: "Spread connections over all event loops instead of serving them all on one.")
+    var spreadEventLoops = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -51,6 +54,7 @@ struct BrokerCommand: AsyncParsableCommand {
         if let wsPort { configuration.webSocketPort = wsPort }
         if noWebSocket { configuration.webSocketPort = nil }
         if allowAnonymous { configuration.allowAnonymous = true }
+        if spreadEventLoops { configuration.singleEventLoop = false }
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in

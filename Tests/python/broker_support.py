@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BINARY = ROOT / ".build" / "debug" / "lorikeet"
+# LORIKEET_BINARY picks another build (e.g. the release binary for `make bench-broker-memory`).
+BINARY = Path(os.environ.get("LORIKEET_BINARY", ROOT / ".build" / "debug" / "lorikeet"))
 
 CONFIG = {
     "allowAnonymous": True,
@@ -33,6 +34,7 @@ class Broker:
     def __init__(self, tmp_path, config=None):
         cfg = tmp_path / "broker.json"
         cfg.write_text(json.dumps(config or CONFIG))
+        self.binary = BINARY
         self.proc = subprocess.Popen(
             [str(BINARY), "broker", "--port", "0", "--ws-port", "0", "--config", str(cfg), "--log-level", "warning"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

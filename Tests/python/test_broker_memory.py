@@ -38,6 +38,17 @@ def test_ten_thousand_idle_clients_under_300mb(tmp_path):
                     x.settimeout(10)
                     assert x.recv(16)[:1] == b"\x20"  # CONNACK
         rss = rss_mb(broker.proc.pid)
+        # The broker still accepts a new client on top of them.
+        probe = socket.create_connection(("127.0.0.1", broker.port))
+        probe.sendall(connect("probe", version=5))
+        probe.settimeout(10)
+        assert probe.recv(16)[:1] == b"\x20"
+        probe.close()
+        # And the idle ones are still served (every 100th answers a PINGREQ).
+        for x in socks[::100]:
+            x.sendall(b"\xc0\x00")
+            assert x.recv(2) == b"\xd0\x00"
+        print(f"\nbroker resident memory with {clients} idle clients: {rss} MB ({broker.binary})")
         assert rss < 300 * clients / 10000, f"{rss} MB resident with {clients} clients"
     finally:
         for s in socks:

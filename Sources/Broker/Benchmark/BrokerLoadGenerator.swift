@@ -57,12 +57,13 @@ public final class BrokerLoadGenerator: Sendable {
     public func run(_ s: LoadScenario, host: String, port: Int, window: Int = 2000) async throws -> LoadResult {
         let stats = LoadStats()
         let tag = UUID().uuidString.prefix(8)
-        let topic = { (i: Int) in s.shape == .fanIn ? "bench/\(tag)/\(i)" : "bench/\(tag)/all" }
         let filter = s.shape == .fanIn ? "bench/\(tag)/+" : "bench/\(tag)/all"
+        let loop = group.next()
+        let driver = PublishDriver(scenario: s, tag: String(tag), window: window, stats: stats, loop: loop)
 
         var subs: [any Channel] = []
         for i in 0..<s.subscribers {
-            let ch = try await connect(host: host, port: port, clientID: "sub-\(tag)-\(i)", stats: stats, subscriber: true)
+            let ch = try await connect(host: host, port: port, clientID: "sub-\(tag)-\(i)", stats: stats, driver: driver, loop: loop)
             var b = ch.allocator.buffer(capacity: 64)
             MQTTPacket.subscribe(SubscribePacket(packetIdentifier: 1, subscriptions: [Subscription(topicFilter: filter, options: SubscriptionOptions(qos: s.qos))]))
                 .encode(into: &b, version: .v311)
@@ -71,57 +72,30 @@ public final class BrokerLoadGenerator: Sendable {
         }
         var pubs: [any Channel] = []
         for i in 0..<s.publishers {
-            pubs.append(try await connect(host: host, port: port, clientID: "pub-\(tag)-\(i)", stats: stats, subscriber: false))
+            pubs.append(try await connect(host: host, port: port, clientID: "pub-\(tag)-\(i)", stats: stats, driver: nil, loop: loop))
         }
         // Wait for every SUBACK.
         let deadline = ContinuousClock.now + .seconds(10)
         while stats.subacks < s.subscribers && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
 
-        let fanout = s.shape == .fanOut ? s.clients : 1
-        let start = ContinuousClock.now
-        stats.start()
-        var sent = 0
-        let total = s.publishers * s.messagesPerPublisher
-        var packetID: UInt16 = 0
-        let filler = [UInt8](repeating: 0x61, count: max(0, s.payloadSize - 8))
-        while sent < total {
-            // Batch: one message per publisher per round, flushed together.
-            let round = min(s.publishers, total - sent)
-            while (sent + round) * fanout - stats.delivered > window {
-                try await Task.sleep(for: .microseconds(100))
-                if ContinuousClock.now - start > .seconds(60) { break }
-            }
-            for p in 0..<round {
-                packetID = packetID == UInt16.max ? 1 : packetID + 1
-                let ch = pubs[p]
-                var payload = ch.allocator.buffer(capacity: s.payloadSize)
-                payload.writeInteger(DispatchTime.now().uptimeNanoseconds)
-                payload.writeBytes(filler)
-                let packet = MQTTPacket.publish(PublishPacket(topic: topic(p), payload: payload, qos: s.qos,
-                                                              packetIdentifier: s.qos == .atMostOnce ? nil : packetID))
-                var b = ch.allocator.buffer(capacity: s.payloadSize + 40)
-                packet.encode(into: &b, version: .v311)
-                ch.writeAndFlush(b, promise: nil)
-            }
-            sent += round
-        }
-        let expected = s.expectedDeliveries
-        let end = ContinuousClock.now + .seconds(20)
-        while stats.delivered < expected && ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(1)) }
-        let result = stats.result(expected: expected)
+        // The publishers are driven on the client event loop itself: each batch of deliveries
+        // that comes in releases the next rounds, so the generator spends no thread hops or
+        // polling sleeps per message (identical for every broker it drives).
+        let publishers = pubs
+        let done = try await loop.submit { driver.start(publishers: publishers) }.get()
+        _ = try? await done.futureResult.get()
+        let result = stats.result(expected: s.expectedDeliveries)
         for ch in subs + pubs { try? await ch.close() }
         return result
     }
 
-    private func connect(host: String, port: Int, clientID: String, stats: LoadStats, subscriber: Bool) async throws -> any Channel {
-        let ch = try await ClientBootstrap(group: group)
+    private func connect(host: String, port: Int, clientID: String, stats: LoadStats, driver: PublishDriver?,
+                         loop: any EventLoop) async throws -> any Channel {
+        let ch = try await ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(MQTTDecoder(version: .v311)),
-                        LoadClientHandler(stats: stats, subscriber: subscriber),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(LoadClientHandler(stats: stats, driver: driver))
                 }
             }
             .connect(host: host, port: port).get()
@@ -171,34 +145,154 @@ final class LoadStats: Sendable {
     }
 }
 
-/// Counts deliveries (in batches per read burst), acknowledges QoS 1, ignores everything else.
-final class LoadClientHandler: ChannelInboundHandler {
-    typealias InboundIn = MQTTPacket
+/// Sends the publishers' messages in rounds (one message per publisher per round) while at most
+/// `window` deliveries are outstanding. Lives on the client event loop.
+final class PublishDriver: @unchecked Sendable {
+    let scenario: LoadScenario
+    let window: Int
     let stats: LoadStats
-    let subscriber: Bool
+    let loop: any EventLoop
+    let topics: [String]
+    let filler: [UInt8]
+    // Event-loop confined.
+    var publishers: [any Channel] = []
+    var sent = 0
+    var delivered = 0
+    var packetID: UInt16 = 0
+    var finished: EventLoopPromise<Void>?
+    var timeout: Scheduled<Void>?
+
+    init(scenario s: LoadScenario, tag: String, window: Int, stats: LoadStats, loop: any EventLoop) {
+        scenario = s; self.window = window; self.stats = stats; self.loop = loop
+        topics = (0..<s.publishers).map { s.shape == .fanIn ? "bench/\(tag)/\($0)" : "bench/\(tag)/all" }
+        filler = [UInt8](repeating: 0x61, count: max(0, s.payloadSize - 8))
+    }
+
+    var fanout: Int { scenario.shape == .fanOut ? scenario.clients : 1 }
+    var total: Int { scenario.publishers * scenario.messagesPerPublisher }
+
+    /// Starts publishing; the future completes when every delivery arrived or after 60 s.
+    func start(publishers: [any Channel]) -> EventLoopPromise<Void> {
+        self.publishers = publishers
+        let promise = loop.makePromise(of: Void.self)
+        finished = promise
+        timeout = loop.scheduleTask(in: .seconds(60)) { [self] in complete() }
+        stats.start()
+        pump()
+        return promise
+    }
+
+    /// Subscribers report deliveries here (on the loop) once per read burst.
+    func delivered(_ n: Int) {
+        delivered += n
+        if delivered >= scenario.expectedDeliveries { complete(); return }
+        pump()
+    }
+
+    private func complete() {
+        timeout?.cancel()
+        finished?.succeed(())
+        finished = nil
+    }
+
+    private func pump() {
+        guard finished != nil else { return }
+        while sent < total {
+            let round = min(scenario.publishers, total - sent)
+            guard (sent + round) * fanout - delivered <= window else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let qos = scenario.qos.rawValue
+            for p in 0..<round {
+                packetID = packetID == UInt16.max ? 1 : packetID + 1
+                let ch = publishers[p]
+                // MQTT 3.1.1 §3.3 PUBLISH, written directly: fixed header, topic, packet
+                // identifier (QoS > 0), payload = send time (8 bytes) + filler.
+                let topic = topics[p]
+                let remaining = 2 + topic.utf8.count + (qos > 0 ? 2 : 0) + 8 + filler.count
+                var b = ch.allocator.buffer(capacity: remaining + 5)
+                b.writeInteger(UInt8(0x30 | qos << 1))
+                var n = remaining
+                repeat {
+                    b.writeInteger(UInt8(n & 0x7F) | (n > 0x7F ? 0x80 : 0))
+                    n >>= 7
+                } while n > 0
+                b.writeInteger(UInt16(topic.utf8.count))
+                b.writeString(topic)
+                if qos > 0 { b.writeInteger(packetID) }
+                b.writeInteger(now)
+                b.writeBytes(filler)
+                ch.writeAndFlush(b, promise: nil)
+            }
+            sent += round
+        }
+    }
+}
+
+/// Counts deliveries (in batches per read burst), acknowledges QoS 1, ignores everything else.
+///
+/// Reads the byte stream itself and looks only at what it needs (packet type, QoS, packet
+/// identifier, the timestamp in the payload) instead of decoding whole packets: the generator's
+/// cost per delivery stays well below a broker's, so it is not what limits the figures.
+final class LoadClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let stats: LoadStats
+    /// Set for subscribers: told about deliveries so it can publish more.
+    let driver: PublishDriver?
     var count = 0
     var latencies: [UInt64] = []
     var acks: ByteBuffer?
+    var cumulation: ByteBuffer?
 
-    init(stats: LoadStats, subscriber: Bool) { self.stats = stats; self.subscriber = subscriber }
+    init(stats: LoadStats, driver: PublishDriver?) { self.stats = stats; self.driver = driver }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .publish(let p):
-            count += 1
-            if let sentAt = p.payload.getInteger(at: p.payload.readerIndex, as: UInt64.self) {
-                let now = DispatchTime.now().uptimeNanoseconds
-                latencies.append(now >= sentAt ? now - sentAt : 0)
-            }
-            if let id = p.packetIdentifier {
-                if acks == nil { acks = context.channel.allocator.buffer(capacity: 256) }
-                MQTTPacket.puback(AckPacket(packetIdentifier: id)).encode(into: &acks!, version: .v311)
-            }
-        case .suback:
-            stats.suback()
-        default:
-            break
+        var incoming = unwrapInboundIn(data)
+        if var buffer = cumulation {
+            cumulation = nil
+            buffer.writeBuffer(&incoming)
+            scan(&buffer, context: context)
+        } else {
+            scan(&incoming, context: context)
         }
+    }
+
+    /// Walks the complete packets in `buffer` (MQTT 3.1.1 framing: type byte, remaining length).
+    private func scan(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        while let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) {
+            var length = 0, shift = 0, headerSize = 1
+            var complete = false
+            while headerSize <= 4, let b = buffer.getInteger(at: buffer.readerIndex + headerSize, as: UInt8.self) {
+                length |= Int(b & 0x7F) << shift
+                shift += 7
+                headerSize += 1
+                if b & 0x80 == 0 { complete = true; break }
+            }
+            guard complete, buffer.readableBytes >= headerSize + length else { break }
+            let body = buffer.readerIndex + headerSize
+            switch first >> 4 {
+            case 3:  // PUBLISH: topic, packet identifier (QoS > 0), payload with the send time first.
+                count += 1
+                let qos = (first >> 1) & 0x03
+                let topicLength = Int(buffer.getInteger(at: body, as: UInt16.self) ?? 0)
+                var payload = body + 2 + topicLength
+                if qos > 0, let id = buffer.getInteger(at: payload, as: UInt16.self) {
+                    payload += 2
+                    if acks == nil { acks = context.channel.allocator.buffer(capacity: 256) }
+                    acks?.writeBytes([0x40, 0x02])
+                    acks?.writeInteger(id)
+                }
+                if payload + 8 <= body + length, let sentAt = buffer.getInteger(at: payload, as: UInt64.self) {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    latencies.append(now >= sentAt ? now - sentAt : 0)
+                }
+            case 9:  // SUBACK
+                stats.suback()
+            default:
+                break
+            }
+            buffer.moveReaderIndex(forwardBy: headerSize + length)
+        }
+        if buffer.readableBytes > 0 { cumulation = buffer }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -207,9 +301,11 @@ final class LoadClientHandler: ChannelInboundHandler {
             acks = nil
         }
         if count > 0 {
-            stats.delivered(count: count, latencies: latencies)
+            let n = count
+            stats.delivered(count: n, latencies: latencies)
             count = 0
             latencies.removeAll(keepingCapacity: true)
+            driver?.delivered(n)
         }
         context.fireChannelReadComplete()
     }

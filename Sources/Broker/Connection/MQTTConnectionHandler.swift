@@ -2,13 +2,19 @@ import Logging
 import MQTT
 import NIOCore
 
-/// Drives one MQTT connection: CONNECT and authentication, then hands every packet to the core.
+/// Drives one MQTT connection: decodes its bytes, handles CONNECT and authentication, then hands
+/// every packet to the core.
+///
+/// Decoding happens here rather than in a `ByteToMessageHandler` in front: a decoded packet then
+/// goes straight to the core instead of being boxed into `NIOAny`, passed down the pipeline and
+/// cast back, which cost an allocation and a dynamic cast per packet. A packet split across
+/// reads waits in `cumulation`.
 ///
 /// Lives on the channel's event loop. Connection-local protocol state (topic aliases, keep-alive)
 /// stays here; session state lives in the core. Anything the client does wrong closes only this
 /// connection, with a DISCONNECT carrying the reason code for 5.0 clients (MQTT 5.0 §4.13).
 final class MQTTConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = MQTTPacket
+    typealias InboundIn = ByteBuffer
 
     enum State {
         case awaitingConnect
@@ -30,8 +36,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     /// The DISCONNECT the client sent, if it sent one before closing.
     private var disconnect: DisconnectPacket?
     private var version: ProtocolVersion?
-    /// Writes to channels on this event loop wait here until the read burst ends.
-    private let batch = FlushBatch()
+    /// Whether a packet arrived since the last read burst ended (keep-alive bookkeeping).
+    private var sawActivity = false
+    private var decoder: MQTTDecoder
+    /// Bytes of an incomplete packet, waiting for the next read.
+    private var cumulation: ByteBuffer?
 
     init(core: BrokerCore, authenticator: any BrokerAuthenticator, configuration: BrokerConfiguration, logger: Logger) {
         self.core = core
@@ -42,6 +51,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
         self.logger[metadataKey: "mqtt.connection"] = "\(connectionID)"
         self.aliases = TopicAliasTable(maximum: configuration.topicAliasMaximum)
         self.keepAlive = KeepAliveMonitor(keepAlive: 0, now: core.clock.now())
+        self.decoder = MQTTDecoder(maximumPacketSize: configuration.maximumPacketSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -56,8 +66,36 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let packet = unwrapInboundIn(data)
-        keepAlive.activity(at: core.clock.now())
+        var incoming = unwrapInboundIn(data)
+        sawActivity = true
+        if var buffer = cumulation {
+            cumulation = nil
+            buffer.writeBuffer(&incoming)
+            decodeAndHandle(&buffer, context: context)
+        } else {
+            decodeAndHandle(&incoming, context: context)
+        }
+    }
+
+    /// Handles every complete packet in `buffer` and keeps the rest for the next read.
+    private func decodeAndHandle(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        while true {
+            // A packet may have closed the connection: the bytes after it are ignored.
+            if case .closed = state { return }
+            let packet: MQTTPacket?
+            do {
+                packet = try decoder.next(from: &buffer)
+            } catch {
+                decodingFailed(error, context: context)
+                return
+            }
+            guard let packet else { break }
+            process(packet, context: context)
+        }
+        if buffer.readableBytes > 0 { cumulation = buffer }
+    }
+
+    private func process(_ packet: MQTTPacket, context: ChannelHandlerContext) {
         switch state {
         case .awaitingConnect:
             guard case .connect(let c) = packet else {
@@ -113,7 +151,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             refuse(c, code: .badUserNameOrPassword, context: context)
             return
         }
-        let handle = ConnectionHandle(id: connectionID, channel: context.channel, version: c.protocolVersion)
+        let handle = ConnectionHandle(id: connectionID, channel: context.channel, version: c.protocolVersion,
+                                      writer: core.writer(for: context.eventLoop))
         core.register(handle)
         let conn = connectionID
         let outcome = core.perform { state, now in
@@ -136,7 +175,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
             guard case let .connected(clientID, handle) = state else { break }
             self.handle(p, clientID: clientID, handle: handle, context: context)
         }
-        batch.flush()
     }
 
     private func startKeepAlive(_ seconds: UInt16, context: ChannelHandlerContext) {
@@ -168,18 +206,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
                 violation(code, context: context)
                 return
             }
-            core.perform(batch: batch) { state, now in state.publish(p, topic: topic, clientID: clientID, connection: conn, now: now) }
+            core.perform { state, now in state.publish(p, topic: topic, clientID: clientID, connection: conn, now: now) }
         case .puback, .pubrec, .pubrel, .pubcomp:
-            core.perform(batch: batch) { state, now in state.acknowledge(packet, clientID: clientID, connection: conn, now: now) }
+            core.perform { state, now in state.acknowledge(packet, clientID: clientID, connection: conn, now: now) }
         case .subscribe(let s):
-            core.perform(batch: batch) { state, now in state.subscribe(s, clientID: clientID, connection: conn, now: now) }
+            core.perform { state, now in state.subscribe(s, clientID: clientID, connection: conn, now: now) }
         case .unsubscribe(let u):
-            core.perform(batch: batch) { state, _ in state.unsubscribe(u, clientID: clientID, connection: conn) }
+            core.perform { state, _ in state.unsubscribe(u, clientID: clientID, connection: conn) }
         case .pingreq:
             var buffer = context.channel.allocator.buffer(capacity: 2)
             MQTTPacket.pingresp.encode(into: &buffer, version: handle.version)
-            context.write(NIOAny(buffer), promise: nil)
-            batch.add(context.channel)
+            handle.writer.write(buffer, to: handle)
         case .disconnect(let d):
             // MQTT 5.0 §3.14.2.2.2: a Session Expiry Interval of 0 at CONNECT may not be raised.
             if d.properties.sessionExpiryInterval.map({ $0 > 0 }) == true,
@@ -218,12 +255,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let e = error as? MQTTError else {
-            logger.debug("mqtt.connection.error", metadata: ["error": "\(error)"])
-            finish(context: context)
-            context.close(promise: nil)
+        if let e = error as? MQTTError {
+            decodingFailed(e, context: context)
             return
         }
+        logger.debug("mqtt.connection.error", metadata: ["error": "\(error)"])
+        finish(context: context)
+        context.close(promise: nil)
+    }
+
+    /// Bytes that are not a valid packet: close, with CONNACK or DISCONNECT where the spec asks.
+    private func decodingFailed(_ e: MQTTError, context: ChannelHandlerContext) {
         logger.debug("mqtt.packet.invalid", metadata: ["error": "\(e)"])
         switch state {
         case .awaitingConnect:
@@ -242,7 +284,12 @@ final class MQTTConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        batch.flush()
+        // Activity is noted once per read burst rather than per packet: the keep-alive check
+        // runs on this event loop, so it cannot fall between a read and its burst's end.
+        if sawActivity {
+            sawActivity = false
+            keepAlive.activity(at: core.clock.now())
+        }
         context.fireChannelReadComplete()
     }
 

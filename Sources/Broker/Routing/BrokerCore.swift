@@ -4,13 +4,19 @@ import NIOCore
 import Synchronization
 
 /// The network side of one connection, as the core sees it: where to write its packets.
-final class ConnectionHandle: Sendable {
+///
+/// `pendingFlush` is touched only on the channel's event loop (by its ``LoopWriter``).
+final class ConnectionHandle: @unchecked Sendable {
     let id: ConnectionID
     let channel: any Channel
     let version: ProtocolVersion
+    /// The writer of the channel's event loop.
+    let writer: LoopWriter
+    /// Written since the last flush (event-loop confined).
+    var pendingFlush = false
 
-    init(id: ConnectionID, channel: any Channel, version: ProtocolVersion) {
-        self.id = id; self.channel = channel; self.version = version
+    init(id: ConnectionID, channel: any Channel, version: ProtocolVersion, writer: LoopWriter) {
+        self.id = id; self.channel = channel; self.version = version; self.writer = writer
     }
 }
 
@@ -18,8 +24,15 @@ final class ConnectionHandle: Sendable {
 /// connection and the continuation of each in-process subscriber.
 ///
 /// Every input takes the lock, asks the state for effects, resolves connection identifiers to
-/// channels and releases the lock; the packets are encoded and written after the lock is
+/// handles and releases the lock; the packets are encoded and written after the lock is
 /// released (a write can close a channel synchronously, which re-enters the core).
+///
+/// Encoding: all packets one input produces are encoded into one buffer (one allocation however
+/// many subscribers a message fans out to) and written as slices of it; identical QoS 0
+/// PUBLISHes (same message, same protocol version, no per-subscriber properties) are encoded
+/// once and the same bytes go to every subscriber. Writing: a write to a channel of the current
+/// event loop is flushed once when the loop's current iteration ends (``LoopWriter``), so the
+/// deliveries many publishers cause in one iteration leave in one system call per subscriber.
 final class BrokerCore: Sendable {
     struct Locked {
         var state: BrokerState
@@ -28,9 +41,15 @@ final class BrokerCore: Sendable {
         var nextID: UInt64 = 0
     }
 
+    /// One packet (or a close, when `packet` is nil) for one connection.
+    struct Output {
+        let handle: ConnectionHandle
+        let packet: MQTTPacket?
+    }
+
     private let locked: Mutex<Locked>
-    /// Pending cross-loop writes, one outbox per event loop.
-    private let outboxes = Mutex<[ObjectIdentifier: Outbox]>([:])
+    /// One writer per event loop that serves connections.
+    private let writers = Mutex<[ObjectIdentifier: LoopWriter]>([:])
     let clock: any BrokerClock
     let metrics = BrokerMetrics()
     let logger: Logger
@@ -49,34 +68,32 @@ final class BrokerCore: Sendable {
         }
     }
 
+    /// The writer for `loop` (created on first use).
+    func writer(for loop: any EventLoop) -> LoopWriter {
+        let key = ObjectIdentifier(loop)
+        return writers.withLock { w in
+            if let existing = w[key] { return existing }
+            let created = LoopWriter(loop: loop)
+            w[key] = created
+            return created
+        }
+    }
+
     /// Runs `body` on the state under the lock and carries out the effects it returns.
-    ///
-    /// - Parameter batch: the calling connection's flush batch, when called from a channel
-    ///   handler: writes to channels on the caller's event loop are then flushed once at the end
-    ///   of the read burst instead of once per packet.
     @discardableResult
-    func perform<R>(batch: FlushBatch? = nil, _ body: (inout BrokerState, Duration) -> (R, [BrokerEffect])) -> R {
+    func perform<R>(_ body: (inout BrokerState, Duration) -> (R, [BrokerEffect])) -> R {
         let now = clock.now()
-        var writes: [(ConnectionHandle, [MQTTPacket], Bool)] = []
+        var outputs: [Output] = []
         let result: R = locked.withLock { l in
             let (r, effects) = body(&l.state, now)
             guard !effects.isEmpty else { return r }
+            outputs.reserveCapacity(effects.count)
             for e in effects {
                 switch e {
                 case let .send(id, packet):
-                    guard let h = l.handles[id] else { continue }
-                    if let last = writes.indices.last, writes[last].0 === h, !writes[last].2 {
-                        writes[last].1.append(packet)
-                    } else {
-                        writes.append((h, [packet], false))
-                    }
+                    if let h = l.handles[id] { outputs.append(Output(handle: h, packet: packet)) }
                 case let .close(id):
-                    guard let h = l.handles[id] else { continue }
-                    if let last = writes.indices.last, writes[last].0 === h {
-                        writes[last].2 = true
-                    } else {
-                        writes.append((h, [], true))
-                    }
+                    if let h = l.handles[id] { outputs.append(Output(handle: h, packet: nil)) }
                 case let .bus(id, message):
                     if let c = l.bus[id], case .dropped = c.yield(message) { metrics.dropBusFull.increment() }
                 case let .dropped(reason):
@@ -85,129 +102,129 @@ final class BrokerCore: Sendable {
             }
             return r
         }
-        switch writes.count {
-        case 0: break
-        case 1: write(writes[0].1, to: writes[0].0, close: writes[0].2, batch: batch)
-        default: writeGrouped(writes, batch: batch)
-        }
+        if !outputs.isEmpty { dispatch(outputs) }
         return result
     }
 
-    func perform(batch: FlushBatch? = nil, _ body: (inout BrokerState, Duration) -> [BrokerEffect]) {
-        perform(batch: batch) { state, now in ((), body(&state, now)) }
+    func perform(_ body: (inout BrokerState, Duration) -> [BrokerEffect]) {
+        perform { state, now in ((), body(&state, now)) }
     }
 
-    /// Many connections (fan-out): one task per foreign event loop rather than one per channel.
-    private func writeGrouped(_ writes: [(ConnectionHandle, [MQTTPacket], Bool)], batch: FlushBatch?) {
-        var local: [(any Channel, ByteBuffer?, Bool)] = []
-        var foreign: [ObjectIdentifier: (any EventLoop, [(any Channel, ByteBuffer?, Bool)])] = [:]
-        var cache: [ProtocolVersion: (MQTTPacket, ByteBuffer)] = [:]
-        for (h, packets, close) in writes {
-            var buffer: ByteBuffer?
-            if packets.count == 1, case .publish(let p) = packets[0], p.packetIdentifier == nil,
-               let cached = cache[h.version], cached.0 == packets[0] {
-                // Identical QoS 0 PUBLISH for another subscriber: share the encoded bytes.
-                buffer = cached.1
-                metrics.publishesSent.increment()
-            } else if !packets.isEmpty {
-                let b = encode(packets, version: h.version, allocator: h.channel.allocator)
-                if packets.count == 1, case .publish(let p) = packets[0], p.packetIdentifier == nil { cache[h.version] = (packets[0], b) }
-                buffer = b
-            }
-            let loop = h.channel.eventLoop
-            if loop.inEventLoop {
-                local.append((h.channel, buffer, close))
-            } else {
-                foreign[ObjectIdentifier(loop), default: (loop, [])].1.append((h.channel, buffer, close))
-            }
-        }
-        for (channel, buffer, close) in local { deliver(buffer, on: channel, close: close, batch: batch) }
-        for (_, (loop, items)) in foreign { post(items, to: loop) }
+    // MARK: Encoding and writing
+
+    /// Whether two PUBLISHes encode to the same bytes for the same protocol version: QoS 0, same
+    /// flags, topic, properties and the very same payload bytes (one routed message).
+    private static func sameEncoding(_ a: PublishPacket, _ b: PublishPacket) -> Bool {
+        guard a.packetIdentifier == nil, b.packetIdentifier == nil, a.qos == b.qos, a.retain == b.retain, a.dup == b.dup,
+              a.payload.readableBytes == b.payload.readableBytes, a.topic == b.topic, a.properties == b.properties else { return false }
+        let pa = a.payload.withUnsafeReadableBytes { $0.baseAddress }
+        let pb = b.payload.withUnsafeReadableBytes { $0.baseAddress }
+        return pa == pb
     }
 
-    /// Queues writes for another event loop. Writes that pile up while that loop is busy go out
-    /// in one task with one flush per channel (fan-in: many publishers, one subscriber).
-    private func post(_ items: [(any Channel, ByteBuffer?, Bool)], to loop: any EventLoop) {
-        let box = outbox(for: loop)
-        let schedule = box.pending.withLock { p in
-            let wasEmpty = p.isEmpty
-            p.append(contentsOf: items)
-            return wasEmpty
+    /// Remembers the last shareable QoS 0 PUBLISH per protocol version, and where its bytes are.
+    private struct ShareSlots {
+        var v311: (packet: PublishPacket, start: Int, length: Int)?
+        var v5: (packet: PublishPacket, start: Int, length: Int)?
+
+        func match(_ p: PublishPacket, _ v: ProtocolVersion) -> (packet: PublishPacket, start: Int, length: Int)? {
+            guard let slot = v == .v5 ? v5 : v311, BrokerCore.sameEncoding(slot.packet, p) else { return nil }
+            return slot
         }
-        guard schedule else { return }
-        loop.execute {
-            let items = box.pending.withLock { p in
-                let x = p
-                p.removeAll(keepingCapacity: true)
-                return x
+
+        mutating func set(_ p: PublishPacket, start: Int, length: Int, _ v: ProtocolVersion) {
+            if v == .v5 { v5 = (p, start, length) } else { v311 = (p, start, length) }
+        }
+    }
+
+    private static func shareable(_ packet: MQTTPacket) -> PublishPacket? {
+        if case .publish(let p) = packet, p.packetIdentifier == nil { return p }
+        return nil
+    }
+
+    /// Bytes `start..<start+length` of the encode buffer for one connection, then maybe a close.
+    private struct Segment {
+        let handle: ConnectionHandle
+        let start: Int
+        var length: Int
+        var close: Bool
+    }
+
+    /// Encodes every output into one buffer and writes slices of it, in order, per connection.
+    ///
+    /// All bytes are written before the first slice is taken: a slice shares the buffer's
+    /// storage, and writing to a buffer with a live slice would copy the whole storage.
+    private func dispatch(_ outputs: [Output]) {
+        // Pass 1: the bytes needed, counting each shared QoS 0 encoding once.
+        var total = 0
+        var slots = ShareSlots()
+        for o in outputs {
+            guard let packet = o.packet else { continue }
+            if let p = Self.shareable(packet) {
+                if slots.match(p, o.handle.version) != nil { continue }
+                slots.set(p, start: 0, length: 0, o.handle.version)
             }
-            var toFlush: [ObjectIdentifier: any Channel] = [:]
-            for (channel, buffer, close) in items {
-                if let buffer { channel.write(buffer, promise: nil) }
-                if close {
-                    channel.flush()
-                    channel.close(promise: nil)
+            total += packet.encodedSize(version: o.handle.version)
+        }
+        var arena = outputs[0].handle.channel.allocator.buffer(capacity: total)
+
+        // Pass 2: encode. Consecutive packets for one connection form one segment; a shared
+        // encoding is a segment of its own that may point at bytes encoded for someone else.
+        slots = ShareSlots()
+        var segments: [Segment] = []
+        segments.reserveCapacity(outputs.count)
+        var published = 0
+        for o in outputs {
+            let h = o.handle
+            guard let packet = o.packet else {
+                if let last = segments.indices.last, segments[last].handle === h, !segments[last].close {
+                    segments[last].close = true
                 } else {
-                    toFlush[ObjectIdentifier(channel)] = channel
+                    segments.append(Segment(handle: h, start: 0, length: 0, close: true))
+                }
+                continue
+            }
+            if case .publish = packet { published += 1 }
+            if let p = Self.shareable(packet) {
+                if let slot = slots.match(p, h.version) {
+                    segments.append(Segment(handle: h, start: slot.start, length: slot.length, close: false))
+                } else {
+                    let start = arena.writerIndex
+                    packet.encode(into: &arena, version: h.version)
+                    slots.set(p, start: start, length: arena.writerIndex - start, h.version)
+                    segments.append(Segment(handle: h, start: start, length: arena.writerIndex - start, close: false))
+                }
+                continue
+            }
+            let start = arena.writerIndex
+            packet.encode(into: &arena, version: h.version)
+            let length = arena.writerIndex - start
+            if let last = segments.indices.last, segments[last].handle === h, !segments[last].close,
+               segments[last].start + segments[last].length == start {
+                segments[last].length += length
+            } else {
+                segments.append(Segment(handle: h, start: start, length: length, close: false))
+            }
+        }
+        if published > 0 { metrics.publishesSent.increment(by: Int64(published)) }
+
+        // Pass 3: hand out the slices.
+        var foreign: [(LoopWriter, [LoopWriter.Item])] = []
+        for segment in segments {
+            let h = segment.handle
+            let bytes = segment.length > 0 ? arena.getSlice(at: segment.start, length: segment.length) : nil
+            if h.writer.loop.inEventLoop {
+                if let bytes { h.writer.write(bytes, to: h, close: segment.close) } else if segment.close { h.writer.close(h) }
+            } else {
+                let item = LoopWriter.Item(handle: h, buffer: bytes, close: segment.close)
+                if let i = foreign.firstIndex(where: { $0.0 === h.writer }) {
+                    foreign[i].1.append(item)
+                } else {
+                    foreign.append((h.writer, [item]))
                 }
             }
-            for c in toFlush.values { c.flush() }
         }
-    }
-
-    private func outbox(for loop: any EventLoop) -> Outbox {
-        let key = ObjectIdentifier(loop)
-        return outboxes.withLock { boxes in
-            if let b = boxes[key] { return b }
-            let b = Outbox()
-            boxes[key] = b
-            return b
-        }
-    }
-
-    private func encode(_ packets: [MQTTPacket], version: ProtocolVersion, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var size = 0
-        for p in packets { size += p.encodedSize(version: version) }
-        var buffer = allocator.buffer(capacity: size)
-        for p in packets {
-            if case .publish = p { metrics.publishesSent.increment() }
-            p.encode(into: &buffer, version: version)
-        }
-        return buffer
-    }
-
-    /// Writes on the current event loop: batched when the caller gave a batch.
-    private func deliver(_ buffer: ByteBuffer?, on channel: any Channel, close: Bool, batch: FlushBatch?) {
-        if close {
-            if let buffer {
-                channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
-            } else {
-                channel.close(promise: nil)
-            }
-        } else if let buffer {
-            if let batch {
-                channel.write(buffer, promise: nil)
-                batch.add(channel)
-            } else {
-                channel.writeAndFlush(buffer, promise: nil)
-            }
-        }
-    }
-
-    private func write(_ packets: [MQTTPacket], to h: ConnectionHandle, close: Bool, batch: FlushBatch? = nil) {
-        let buffer = packets.isEmpty ? nil : encode(packets, version: h.version, allocator: h.channel.allocator)
-        let channel = h.channel
-        if channel.eventLoop.inEventLoop {
-            deliver(buffer, on: channel, close: close, batch: batch)
-        } else if close {
-            if let buffer {
-                channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
-            } else {
-                channel.close(promise: nil)
-            }
-        } else if let buffer {
-            post([(channel, buffer, false)], to: channel.eventLoop)
-        }
+        for (writer, items) in foreign { writer.post(items) }
     }
 
     // MARK: Connections
@@ -257,35 +274,104 @@ final class BrokerCore: Sendable {
     /// Closes every connection (server shutdown), telling 5.0 clients why.
     func closeAll() {
         let handles = locked.withLock { Array($0.handles.values) }
+        var outputs: [Output] = []
         for h in handles {
             if h.version == .v5 {
-                write([.disconnect(DisconnectPacket(reasonCode: .serverShuttingDown))], to: h, close: true)
-            } else {
-                h.channel.close(promise: nil)
+                outputs.append(Output(handle: h, packet: .disconnect(DisconnectPacket(reasonCode: .serverShuttingDown))))
             }
+            outputs.append(Output(handle: h, packet: nil))
         }
+        if !outputs.isEmpty { dispatch(outputs) }
     }
 
     var connectionCount: Int { locked.withLock { $0.handles.count } }
 }
 
-/// Channels written on one event loop during a read burst, flushed once when the burst ends.
-/// Owned by one connection handler and used only on its event loop.
-final class FlushBatch {
-    private var channels: [ObjectIdentifier: any Channel] = [:]
-
-    func add(_ channel: any Channel) {
-        channels[ObjectIdentifier(channel)] = channel
+/// Writes to the channels of one event loop, flushed once per loop iteration.
+///
+/// The first write in an iteration schedules one task on the loop; NIO runs tasks after it has
+/// handled the iteration's I/O events, so every write caused by the reads of that iteration
+/// (fan-in: many publishers, one subscriber) is flushed together. Writes from other threads
+/// arrive through ``post(_:)``: they pile up in an inbox while the loop is busy and are written
+/// by one task.
+final class LoopWriter: @unchecked Sendable {
+    struct Item {
+        let handle: ConnectionHandle
+        let buffer: ByteBuffer?
+        let close: Bool
     }
 
+    let loop: any EventLoop
+    // Event-loop confined.
+    private var dirty: [ConnectionHandle] = []
+    private var flushScheduled = false
+    // Shared with other threads.
+    private let inbox = Mutex<[Item]>([])
+
+    init(loop: any EventLoop) { self.loop = loop }
+
+    /// Writes `buffer` (on the loop); flushed at the end of the iteration, or now with `close`,
+    /// which closes the channel once the bytes are written.
+    func write(_ buffer: ByteBuffer, to h: ConnectionHandle, close: Bool = false) {
+        loop.assertInEventLoop()
+        let channel = h.channel
+        if close {
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        channel.write(buffer, promise: nil)
+        guard !h.pendingFlush else { return }
+        h.pendingFlush = true
+        dirty.append(h)
+        if !flushScheduled {
+            flushScheduled = true
+            loop.execute { self.flush() }
+        }
+    }
+
+    /// Flushes what was written and closes the channel (on the loop).
+    func close(_ h: ConnectionHandle) {
+        loop.assertInEventLoop()
+        h.channel.flush()
+        h.channel.close(promise: nil)
+    }
+
+    /// Flushes every channel written since the last flush (on the loop).
     func flush() {
-        guard !channels.isEmpty else { return }
-        for c in channels.values { c.flush() }
-        channels.removeAll(keepingCapacity: true)
+        flushScheduled = false
+        // By index: a flush can re-enter (a failing write closes the channel, whose handler
+        // reports to the core, which may write here again).
+        var i = 0
+        while i < dirty.count {
+            let h = dirty[i]
+            h.pendingFlush = false
+            h.channel.flush()
+            i += 1
+        }
+        dirty.removeAll(keepingCapacity: true)
     }
-}
 
-/// Writes waiting to run on one event loop.
-final class Outbox: Sendable {
-    let pending = Mutex<[(any Channel, ByteBuffer?, Bool)]>([])
+    /// Queues writes from another thread.
+    func post(_ items: [Item]) {
+        let schedule = inbox.withLock { pending in
+            let wasEmpty = pending.isEmpty
+            pending.append(contentsOf: items)
+            return wasEmpty
+        }
+        guard schedule else { return }
+        loop.execute {
+            let items = self.inbox.withLock { pending in
+                var taken: [Item] = []
+                swap(&taken, &pending)
+                return taken
+            }
+            for item in items {
+                if let buffer = item.buffer {
+                    self.write(buffer, to: item.handle, close: item.close)
+                } else if item.close {
+                    self.close(item.handle)
+                }
+            }
+        }
+    }
 }

@@ -152,6 +152,7 @@ struct BrokerState {
         effects.append(.send(conn, .connack(ack)))
 
         connections[clientID] = ConnectionRecord(id: conn, version: c.protocolVersion, will: c.will)
+        session.connection = conn
         var dropped: [DropReason] = []
         let resend = session.resume(now: now, dropped: &dropped)
         sessions[clientID] = session
@@ -231,7 +232,8 @@ struct BrokerState {
     /// A PUBLISH from a client, its topic alias already resolved into `topic`.
     mutating func publish(_ p: PublishPacket, topic: String, clientID: String, connection conn: ConnectionID,
                           now: Duration) -> [BrokerEffect] {
-        guard let principal = sessions[clientID]?.principal, let version = sessions[clientID]?.version else { return [] }
+        guard let index = sessions.index(forKey: clientID) else { return [] }
+        let (principal, version, _) = Self.identity(of: &sessions.values[index])
         let v5 = version == .v5
         let allowed = policy.mayPublish(principal, topic: topic)
         var effects: [BrokerEffect] = []
@@ -262,8 +264,8 @@ struct BrokerState {
         guard allowed else { return effects }
         let message = BrokerMessage(publish: p, topic: topic, clientID: clientID, now: now)
         if p.retain { storeRetained(message) }
-        if effects.isEmpty { return route(message, now: now) }
-        return effects + route(message, now: now)
+        route(message, now: now, into: &effects)
+        return effects
     }
 
     /// A message from the in-process bus.
@@ -281,28 +283,63 @@ struct BrokerState {
     /// Delivers a message to every matching subscription.
     mutating func route(_ message: BrokerMessage, now: Duration) -> [BrokerEffect] {
         var effects: [BrokerEffect] = []
-        // One delivery per client: the highest granted QoS and all subscription identifiers
-        // (MQTT 5.0 §3.3.4).
-        var perClient: [String: (qos: QoS, rap: Bool, ids: [UInt32])] = [:]
+        route(message, now: now, into: &effects)
+        return effects
+    }
+
+    /// Delivers a message to every matching subscription, appending the effects.
+    ///
+    /// One delivery per client: the highest granted QoS and all subscription identifiers
+    /// (MQTT 5.0 §3.3.4). A client can hold at most one subscription per tree node, so the
+    /// per-client merge is only needed when more than one node matched (overlapping filters);
+    /// the common case walks the one matching node's subscribers directly.
+    mutating func route(_ message: BrokerMessage, now: Duration, into effects: inout [BrokerEffect]) {
+        var single: [SubscriberID: SubscriptionRecord]?
+        var merged: [String: (qos: QoS, rap: Bool, ids: [UInt32])]?
         var shared: [SharedGroup] = []
-        tree.match(message.topic, visit: { id, record in
-            switch id {
-            case .bus(let b):
-                effects.append(.bus(b, message))
-            case .client(let clientID):
-                if record.options.noLocal && message.publisherClientID == clientID { return }
-                var entry = perClient[clientID] ?? (.atMostOnce, false, [])
+        let publisher = message.publisherClientID
+        func merge(_ subscribers: [SubscriberID: SubscriptionRecord], into m: inout [String: (qos: QoS, rap: Bool, ids: [UInt32])]) {
+            for (id, record) in subscribers {
+                guard case .client(let clientID) = id else { continue }
+                if record.options.noLocal && publisher == clientID { continue }
+                var entry = m[clientID] ?? (.atMostOnce, false, [])
                 entry.qos = max(entry.qos, record.options.qos)
                 entry.rap = entry.rap || record.options.retainAsPublished
                 if let i = record.identifier { entry.ids.append(i) }
-                perClient[clientID] = entry
+                m[clientID] = entry
             }
+        }
+        tree.match(message.topic, visit: { subscribers in
+            // Bus subscribers are never merged: each gets its copy from the node it matched.
+            for (id, _) in subscribers { if case .bus(let b) = id { effects.append(.bus(b, message)) } }
+            if single == nil && merged == nil {
+                single = subscribers
+                return
+            }
+            var m = merged ?? [:]
+            if let s = single {
+                merge(s, into: &m)
+                single = nil
+            }
+            merge(subscribers, into: &m)
+            merged = m
         }, visitShared: { shared.append($0) })
 
-        for (clientID, e) in perClient {
-            let d = PendingDelivery(message: message, qos: min(message.qos, e.qos),
-                                    retainFlag: e.rap && message.retain, subscriptionIdentifiers: e.ids)
-            effects += offer(d, to: clientID, now: now)
+        if let single {
+            for (id, record) in single {
+                guard case .client(let clientID) = id else { continue }
+                if record.options.noLocal && publisher == clientID { continue }
+                let d = PendingDelivery(message: message, qos: min(message.qos, record.options.qos),
+                                        retainFlag: record.options.retainAsPublished && message.retain,
+                                        subscriptionIdentifiers: record.identifier.map { [$0] } ?? [])
+                offer(d, to: clientID, now: now, into: &effects)
+            }
+        } else if let merged {
+            for (clientID, e) in merged {
+                let d = PendingDelivery(message: message, qos: min(message.qos, e.qos),
+                                        retainFlag: e.rap && message.retain, subscriptionIdentifiers: e.ids)
+                offer(d, to: clientID, now: now, into: &effects)
+            }
         }
         for group in shared {
             guard let member = chooseMember(group, topic: message.topic) else { continue }
@@ -312,10 +349,9 @@ struct BrokerState {
                 let d = PendingDelivery(message: message, qos: min(message.qos, member.record.options.qos),
                                         retainFlag: member.record.options.retainAsPublished && message.retain,
                                         subscriptionIdentifiers: member.record.identifier.map { [$0] } ?? [])
-                effects += offer(d, to: clientID, now: now)
+                offer(d, to: clientID, now: now, into: &effects)
             }
         }
-        return effects
     }
 
     /// Round-robin over a share group, preferring members that are connected (MQTT 5.0 §4.8.2
@@ -332,8 +368,10 @@ struct BrokerState {
                 g.cursor = (i + 1) % n
                 return m
             case .client(let c):
-                guard let s = sessions[c], policy.mayReceive(s.principal, topic: topic) else { continue }
-                if s.isConnected {
+                guard let index = sessions.index(forKey: c) else { continue }
+                let (principal, _, connected) = Self.identity(of: &sessions.values[index])
+                guard policy.mayReceive(principal, topic: topic) else { continue }
+                if connected {
                     g.cursor = (i + 1) % n
                     return m
                 }
@@ -344,34 +382,44 @@ struct BrokerState {
         return fallback
     }
 
-    private mutating func offer(_ d: PendingDelivery, to clientID: String, now: Duration) -> [BrokerEffect] {
-        // Mutate the session in place: copying it out of the dictionary would copy its
-        // in-flight table on every delivery.
-        guard let principal = sessions[clientID]?.principal,
-              policy.mayReceive(principal, topic: d.message.topic),
-              let outcome = sessions[clientID]?.deliver(d, now: now) else { return [] }
-        switch outcome {
+    /// Hands one delivery to a session: one dictionary lookup, the session read and mutated in
+    /// place. (Reading a field through `sessions.values[i]` or `sessions[id]?` copies the whole
+    /// session, retaining every field, on every delivery; an `inout` access does not.)
+    private mutating func offer(_ d: PendingDelivery, to clientID: String, now: Duration, into effects: inout [BrokerEffect]) {
+        guard let index = sessions.index(forKey: clientID) else { return }
+        let policy = self.policy
+        Self.offer(d, to: &sessions.values[index], policy: policy, now: now, into: &effects)
+    }
+
+    private static func offer(_ d: PendingDelivery, to s: inout Session, policy: AccessPolicy, now: Duration,
+                              into effects: inout [BrokerEffect]) {
+        guard policy.mayReceive(s.principal, topic: d.message.topic) else { return }
+        switch s.deliver(d, now: now) {
         case .send(let p):
-            guard let conn = connections[clientID]?.id else { return [] }
-            return [.send(conn, .publish(p))]
+            guard let conn = s.connection else { return }
+            effects.append(.send(conn, .publish(p)))
         case .queued:
-            return []
+            break
         case .dropped(let r):
-            return [.dropped(r)]
+            effects.append(.dropped(r))
         }
     }
+
+    /// A session's principal, protocol version and whether it is connected, read without copying it.
+    @inline(__always)
+    private static func identity(of s: inout Session) -> (Principal, ProtocolVersion, Bool) { (s.principal, s.version, s.isConnected) }
 
     // MARK: Acknowledgements from the client
 
     mutating func acknowledge(_ packet: MQTTPacket, clientID: String, connection conn: ConnectionID, now: Duration) -> [BrokerEffect] {
-        guard sessions[clientID] != nil else { return [] }
+        guard let i = sessions.index(forKey: clientID) else { return [] }
         var dropped: [DropReason] = []
         let out: [MQTTPacket]
         switch packet {
-        case .puback(let a): out = sessions[clientID]?.acknowledge(pubAck: a.packetIdentifier, now: now, dropped: &dropped) ?? []
-        case .pubrec(let a): out = sessions[clientID]?.acknowledge(pubRec: a.packetIdentifier, reasonCode: a.reasonCode, now: now, dropped: &dropped) ?? []
-        case .pubcomp(let a): out = sessions[clientID]?.acknowledge(pubComp: a.packetIdentifier, now: now, dropped: &dropped) ?? []
-        case .pubrel(let a): out = (sessions[clientID]?.release(a.packetIdentifier)).map { [$0] } ?? []
+        case .puback(let a): out = sessions.values[i].acknowledge(pubAck: a.packetIdentifier, now: now, dropped: &dropped)
+        case .pubrec(let a): out = sessions.values[i].acknowledge(pubRec: a.packetIdentifier, reasonCode: a.reasonCode, now: now, dropped: &dropped)
+        case .pubcomp(let a): out = sessions.values[i].acknowledge(pubComp: a.packetIdentifier, now: now, dropped: &dropped)
+        case .pubrel(let a): out = [sessions.values[i].release(a.packetIdentifier)]
         default: out = []
         }
         if out.isEmpty && dropped.isEmpty { return [] }
@@ -419,7 +467,7 @@ struct BrokerState {
                 // Retained messages sent because of a subscription keep RETAIN = 1.
                 let d = PendingDelivery(message: m, qos: min(m.qos, options.qos), retainFlag: true,
                                         subscriptionIdentifiers: identifier.map { [$0] } ?? [])
-                effects += offer(d, to: clientID, now: now)
+                offer(d, to: clientID, now: now, into: &effects)
             }
         }
         return effects

@@ -27,7 +27,13 @@ final class SharedGroup {
 /// A reference type owned by exactly one ``BrokerState``.
 final class TopicTree {
     final class Node {
-        var children: [Substring: Node] = [:]
+        var children: [Substring: Node] = [:] {
+            // The wildcard children are looked at on every level of every match: keep them at
+            // hand rather than hashing "#" and "+" each time.
+            didSet { hash = children["#"]; plus = children["+"] }
+        }
+        private(set) var hash: Node?
+        private(set) var plus: Node?
         var subscribers: [SubscriberID: SubscriptionRecord] = [:]
         var shared: [String: SharedGroup] = [:]
         var isEmpty: Bool { children.isEmpty && subscribers.isEmpty && shared.isEmpty }
@@ -94,32 +100,45 @@ final class TopicTree {
         return removed
     }
 
-    /// Calls `visit` for every plain subscription matching `topic`, and `visitShared` for every
-    /// shared group with a matching filter.
-    func match(_ topic: String, visit: (SubscriberID, SubscriptionRecord) -> Void, visitShared: (SharedGroup) -> Void) {
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
+    /// Calls `visit` with the plain subscriptions of every node whose filter matches `topic`
+    /// (one call per node, so a caller can tell when a client may appear twice), and
+    /// `visitShared` for every shared group with a matching filter.
+    ///
+    /// Walks the topic's levels in place (no split array): a level is the bytes up to the next
+    /// `/`, looked up as a `Substring` of the topic.
+    func match(_ topic: String, visit: ([SubscriberID: SubscriptionRecord]) -> Void, visitShared: (SharedGroup) -> Void) {
         let dollar = topic.utf8.first == UInt8(ascii: "$")
-        func walk(_ node: Node, _ i: Int) {
-            if i == levels.count {
-                for (id, r) in node.subscribers { visit(id, r) }
-                for g in node.shared.values { visitShared(g) }
-                // `a/#` matches `a` too (MQTT 5.0 §4.7.1.2).
-                if let hash = node.children["#"] {
-                    for (id, r) in hash.subscribers { visit(id, r) }
-                    for g in hash.shared.values { visitShared(g) }
-                }
-                return
+        walk(root, topic, from: topic.utf8.startIndex, first: true, dollar: dollar, visit: visit, visitShared: visitShared)
+    }
+
+    /// `position` is the start of the next level, or `nil` once every level has been consumed.
+    private func walk(_ node: Node, _ topic: String, from position: String.Index?, first: Bool, dollar: Bool,
+                      visit: ([SubscriberID: SubscriptionRecord]) -> Void, visitShared: (SharedGroup) -> Void) {
+        guard let start = position else {
+            if !node.subscribers.isEmpty { visit(node.subscribers) }
+            for g in node.shared.values { visitShared(g) }
+            // `a/#` matches `a` too (MQTT 5.0 §4.7.1.2).
+            if let hash = node.hash {
+                if !hash.subscribers.isEmpty { visit(hash.subscribers) }
+                for g in hash.shared.values { visitShared(g) }
             }
-            let wildcardsAllowed = !(i == 0 && dollar)
-            if wildcardsAllowed {
-                if let hash = node.children["#"] {
-                    for (id, r) in hash.subscribers { visit(id, r) }
-                    for g in hash.shared.values { visitShared(g) }
-                }
-                if let plus = node.children["+"] { walk(plus, i + 1) }
-            }
-            if let next = node.children[levels[i]] { walk(next, i + 1) }
+            return
         }
-        walk(root, 0)
+        let utf8 = topic.utf8
+        let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+        let next: String.Index? = end == utf8.endIndex ? nil : utf8.index(after: end)
+        // A topic whose first level starts with `$` is not matched by a wildcard there (§4.7.2).
+        if !(first && dollar) {
+            if let hash = node.hash {
+                if !hash.subscribers.isEmpty { visit(hash.subscribers) }
+                for g in hash.shared.values { visitShared(g) }
+            }
+            if let plus = node.plus {
+                walk(plus, topic, from: next, first: false, dollar: dollar, visit: visit, visitShared: visitShared)
+            }
+        }
+        if let child = node.children[Substring(utf8[start..<end])] {
+            walk(child, topic, from: next, first: false, dollar: dollar, visit: visit, visitShared: visitShared)
+        }
     }
 }

@@ -63,6 +63,8 @@ struct Session: Sendable {
     /// Seconds the session outlives its connection; `UInt32.max` never expires.
     var expiryInterval: UInt32 = 0
     var isConnected = false
+    /// The connection the session is attached to while connected.
+    var connection: ConnectionID?
     var disconnectedAt: Duration?
     /// The client's Receive Maximum (5.0; 65,535 otherwise).
     var clientReceiveMaximum = 65_535
@@ -197,6 +199,7 @@ struct Session: Sendable {
     /// The connection went away.
     mutating func disconnect(at now: Duration) {
         isConnected = false
+        connection = nil
         disconnectedAt = now
     }
 
