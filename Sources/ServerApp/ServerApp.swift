@@ -30,12 +30,12 @@ public final class ServerApp: Sendable {
     /// `<data-dir>/telemetry.sqlite`.
     public let telemetry: TelemetryStore
     let codecs: CodecService
-    /// Enabled rules from `<data-dir>/rules.json`, compiled at start.
-    let rules: [(definition: RuleDefinition, rule: Rule)]
+    /// The rules from `<data-dir>/rules.json` (hot-reloaded).
+    public let rules: RuleCatalog
     let logger: Logger
     let knownGateways: KnownGateways
-    /// The event detectors (nil when `<data-dir>/events.sqlite` defines none).
-    let events: EventsFeed?
+    /// The event detectors, alerts and rule webhooks (`<data-dir>/events.sqlite`).
+    let events: EventsFeed
     let httpAddress = AddressBox()
 
     /// Prepares everything (data directory, admin key, registry, channel plans) without binding.
@@ -58,15 +58,9 @@ public final class ServerApp: Sendable {
         do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {
             throw ServerAppError.dataDirectory("telemetry store: \(error)")
         }
-        var compiled: [(definition: RuleDefinition, rule: Rule)] = []
-        for definition in try RuleFile(dataDirectory: configuration.dataDir).load() where definition.enabled {
-            do { compiled.append((definition, try definition.compile())) } catch {
-                throw ServerAppError.invalidConfiguration("rule \(definition.name): \(error)")
-            }
-        }
-        rules = compiled
+        rules = try RuleCatalog(dataDirectory: configuration.dataDir)
         events = try EventsFeed.open(dataDirectory: configuration.dataDir, bus: broker.bus, registry: registry,
-                                     webhook: configuration.alertWebhook, logger: logger)
+                                     webhook: configuration.alertWebhook, ruleWebhooks: configuration.ruleWebhooks, logger: logger)
         let codecsDir = CodecService.locate(configuration.codecsDir)
         codecs = CodecService(directory: codecsDir, uploadsDirectory: CodecUploads.directory(dataDirectory: configuration.dataDir))
         if codecsDir == nil { logger.warning("no Codecs directory with catalog.json: uplinks of profiles with a codec get a log event") }
@@ -90,6 +84,7 @@ public final class ServerApp: Sendable {
             let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
             return result.render(format == "csv" ? .csv : .json)
         }
+        RulesAPI.addAdminRoutes(to: router, adminKey: adminKey, backend: ServerRulesBackend(catalog: rules, events: events.service))
         let box = httpAddress
         let http = Application(router: router,
                                configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "lorikeet"),
@@ -104,10 +99,11 @@ public final class ServerApp: Sendable {
             .init(service: broker),
             .init(service: compaction),
         ]
-        if let events { services.append(.init(service: EventsRunService(feed: events, interval: .seconds(1)))) }
+        services.append(.init(service: EventsRunService(feed: events, interval: .seconds(1))))
         services += [
             .init(service: networkServer),
-            .init(service: RulesService(rules: rules, bus: broker.bus, telemetry: telemetry, networkServer: networkServer, logger: logger)),
+            .init(service: RulesService(catalog: rules, bus: broker.bus, telemetry: telemetry, networkServer: networkServer,
+                                        events: events.service, logger: logger)),
             .init(service: glue),
             .init(service: bridge),
             .init(service: http),

@@ -1,14 +1,22 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Rules
+import ServerApp
 
 /// `lorikeet bench rules`: rule evaluations per second for a typical rule set (10 rules) over ~1 KB
 /// uplink-event payloads, against a baseline of the same work hand-written over Foundation's
-/// JSONSerialization.
-struct BenchRulesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rules", abstract: "Rule evaluations per second.")
+/// JSONSerialization; then the latency from uplink (UDP) to a rule's webhook at a fixed rate, against
+/// the latency to the `up` event on the bus in the same run (RulesLatencyBenchmark).
+struct BenchRulesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rules", abstract: "Rule evaluations per second; uplink → webhook latency.")
 
     @Option(help: "Messages to evaluate.") var messages = 20_000
+    @Option(name: .customLong("latency-uplinks"), help: "Uplinks for the latency part (0 skips it).") var latencyUplinks = 10_000
+    @Option(name: .customLong("latency-rate"), help: "Offered uplinks/s for the latency part.") var latencyRate = 1_000
+    @Option(name: .customLong("latency-devices"), help: "ABP devices for the latency part.") var latencyDevices = 1_000
+    @Option(name: .customLong("dedup-ms"), help: "The network server's deduplication window in the latency part (serve's default is 200).")
+    var dedupMillis = 0
 
     static let rules = [
         "SELECT object.temperature AS t, deviceInfo.devEui AS dev FROM 'application/+/device/+/event/up' WHERE object.temperature > 30",
@@ -40,7 +48,26 @@ struct BenchRulesCommand: ParsableCommand {
         """
     }
 
-    func run() throws {
+    func run() async throws {
+        try evaluations()
+        guard latencyUplinks > 0 else { return }
+        guard latencyRate > 0, latencyDevices > 0 else { throw ValidationError("--latency-rate and --latency-devices must be positive") }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let r = try await RulesLatencyBenchmark.run(devices: latencyDevices, uplinks: latencyUplinks, rate: latencyRate,
+                                                    deduplicationMillis: dedupMillis, logger: logger)
+        func line(_ name: String, _ v: [Double]) -> String {
+            String(format: "%@: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%d of %d)", name,
+                   RulesLatencyBenchmark.percentile(v, 0.5), RulesLatencyBenchmark.percentile(v, 0.9),
+                   RulesLatencyBenchmark.percentile(v, 0.99), v.last ?? .nan, v.count, r.sent)
+        }
+        print("latency: \(r.sent) uplinks from \(latencyDevices) ABP devices at \(latencyRate)/s offered (sent in \(String(format: "%.1f", r.seconds)) s), deduplication window \(dedupMillis) ms, 10 rules, 1 with a webhook")
+        print(line("uplink → rule webhook received", r.webhook))
+        print(line("baseline: uplink → up event on the bus", r.event))
+        print(String(format: "ratio p99 webhook/event: %.2f", RulesLatencyBenchmark.percentile(r.webhook, 0.99) / RulesLatencyBenchmark.percentile(r.event, 0.99)))
+    }
+
+    func evaluations() throws {
         let compiled = try Self.rules.map { sql in
             do { return try Rule(sql: sql) } catch { throw ValidationError("\(error)") }
         }
