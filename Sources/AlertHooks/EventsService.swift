@@ -25,8 +25,10 @@ public actor EventsService {
     private let wake: AsyncStream<Void>.Continuation
     private let ruleSender: RuleWebhookSender?
     private let rulePolicy: RetryPolicy
-    /// Rule-webhook attempts in flight at once.
-    private let ruleConcurrency = 16
+    /// Rule-webhook attempts in flight at once (first attempts handed off directly, plus retries).
+    private let ruleConcurrency = 64
+    /// Idempotency keys of rule webhooks being attempted now (never attempted twice at once).
+    private var ruleInFlight: Set<String> = []
 
     /// - Parameters:
     ///   - storePath: the SQLite file (or ":memory:"); see `init(dataDirectory:…)` for the usual path.
@@ -45,6 +47,8 @@ public actor EventsService {
         self.clock = now
         self.ruleSender = ruleWebhooks
         self.rulePolicy = rulePolicy
+        // Nothing is in flight in a new process: every pending rule webhook is due now.
+        try store.releaseRuleDeliveryLeases(now: now())
         (wakeStream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -113,10 +117,19 @@ public actor EventsService {
         return true
     }
 
-    /// Advances time-based detectors to `now` (epoch ms).
+    /// Advances time-based detectors to `now` (epoch ms). Once an hour it also deletes finished
+    /// rule-webhook deliveries older than `ruleDeliveryRetentionMillis`.
     public func tick(now: Int64) throws -> [AlertTransition] {
-        try commit(engine.tick(now: now))
+        if now - lastPrune >= 3_600_000 {
+            lastPrune = now
+            try store.pruneRuleDeliveries(createdBefore: clock() - ruleDeliveryRetentionMillis)
+        }
+        return try commit(engine.tick(now: now))
     }
+
+    /// How long delivered or failed rule webhooks stay in `rule_deliveries` (7 days).
+    public let ruleDeliveryRetentionMillis: Int64 = 7 * 86_400_000
+    private var lastPrune: Int64 = 0
 
     /// Acknowledges an open alert.
     public func acknowledge(id: String, by who: String?) throws -> AlertTransition? {
@@ -183,10 +196,36 @@ public actor EventsService {
         guard ruleSender != nil else { throw AlertHooksError.invalidHook(id: "rules", reason: "no rule webhook secret configured") }
         let now = clock()
         let key = "\(rule)/\(time)/\(UUID().uuidString.lowercased())"
-        try store.enqueue(RuleDelivery(idempotencyKey: key, rule: rule, method: method, url: url,
-                                       headers: headers.map { [$0.name, $0.value] }, body: body, nextAttemptAt: now, createdAt: now))
-        wake.yield()
+        // The first attempt starts at once (the row is committed first, so a crash from here on only
+        // repeats it after the restart); retries and overflow go through the delivery loop. A row
+        // handed off this way is leased (not due) for the request timeout plus a second, so that
+        // the loop does not pick it up meanwhile; a restart releases every lease.
+        let handOff = ruleInFlight.count < ruleConcurrency
+        let lease = handOff ? Int64(((ruleSender?.timeoutSeconds ?? 10) + 1) * 1000) : 0
+        let delivery = RuleDelivery(idempotencyKey: key, rule: rule, method: method, url: url,
+                                    headers: headers.map { [$0.name, $0.value] }, body: body, nextAttemptAt: now + lease, createdAt: now)
+        try store.enqueue(delivery)
+        if let sender = ruleSender, handOff {
+            ruleInFlight.insert(key)
+            Task {
+                let outcome = await sender.deliver(delivery)
+                await self.recordRuleOutcome(delivery, outcome)
+            }
+        } else {
+            wake.yield()
+        }
         return key
+    }
+
+    /// Stores the outcome of a directly handed-off first attempt.
+    private func recordRuleOutcome(_ delivery: RuleDelivery, _ outcome: DeliveryOutcome) {
+        var d = delivery
+        d.record(outcome, at: clock(), policy: rulePolicy, random: Double.random(in: 0..<1))
+        ruleInFlight.remove(d.idempotencyKey)
+        do { try store.update([d]) } catch {
+            // The row stays pending and the loop attempts it again: at-least-once, same key.
+        }
+        if d.state == .pending { wake.yield() }
     }
 
     /// Rule webhook deliveries (tests, diagnostics).
@@ -198,13 +237,15 @@ public actor EventsService {
     /// back the rest of that URL's entries until the next pass (the receiver is probably down).
     func deliverDueRuleWebhooks() async throws {
         guard let sender = ruleSender else { return }
-        let due = try store.dueRuleDeliveries(at: clock(), limit: 512)
+        let due = try store.dueRuleDeliveries(at: clock(), limit: 512).filter { !ruleInFlight.contains($0.idempotencyKey) }
         var blocked: Set<String> = []
         var start = 0
         while start < due.count {
-            let end = min(start + ruleConcurrency, due.count)
-            let batch = due[start..<end].filter { !blocked.contains($0.url) }
+            let end = min(start + 16, due.count)
+            let batch = due[start..<end].filter { !blocked.contains($0.url) && !ruleInFlight.contains($0.idempotencyKey) }
             start = end
+            for d in batch { ruleInFlight.insert(d.idempotencyKey) }
+            defer { for d in batch { ruleInFlight.remove(d.idempotencyKey) } }
             let outcomes = await withTaskGroup(of: (Int, DeliveryOutcome).self, returning: [DeliveryOutcome?].self) { group in
                 for (i, d) in batch.enumerated() {
                     group.addTask { (i, await sender.deliver(d)) }

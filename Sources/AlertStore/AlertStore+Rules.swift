@@ -69,6 +69,25 @@ extension AlertStore {
         }
     }
 
+    /// Deletes finished (delivered or failed) rule deliveries created before `time`; returns how many.
+    @discardableResult
+    public func pruneRuleDeliveries(createdBefore time: Int64) throws(AlertStoreError) -> Int {
+        do {
+            try db.prepare("DELETE FROM rule_deliveries WHERE state <> 'pending' AND created_at < ?").run([.integer(time)])
+            return db.changes
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Makes every pending rule delivery due at `now` (at start-up: attempts leased by a process
+    /// that died, and backoffs, restart at once).
+    public func releaseRuleDeliveryLeases(now: Int64) throws(AlertStoreError) {
+        do { try db.prepare("UPDATE rule_deliveries SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1").run([.integer(now)]) } catch {
+            throw .database("\(error)")
+        }
+    }
+
     /// Every rule delivery (tests, diagnostics), oldest first.
     public func ruleDeliveries() throws(AlertStoreError) -> [RuleDelivery] {
         try queryRuleDeliveries("SELECT \(Self.ruleDeliveryColumns) FROM rule_deliveries ORDER BY rowid", [])

@@ -162,6 +162,12 @@ func must(_ t: AlertTransition?) throws -> AlertTransition { try #require(t) }
         #expect(try reopened.ruleDeliveries().map(\.state) == [.failed, .delivered])
         #expect(try reopened.ruleDeliveries().first?.body == body)
         #expect(try reopened.nextRuleDeliveryTime() == nil)
+        // Finished rows are pruned by age; pending ones never.
+        #expect(try reopened.enqueue(RuleDelivery(idempotencyKey: "hot/1/c", rule: "hot", method: "PUT", url: "http://h/x",
+                                                  headers: [], body: [], nextAttemptAt: 50, createdAt: 50)))
+        #expect(try reopened.pruneRuleDeliveries(createdBefore: 100) == 0)
+        #expect(try reopened.pruneRuleDeliveries(createdBefore: 101) == 2)
+        #expect(try reopened.ruleDeliveries().map(\.idempotencyKey) == ["hot/1/c"])
     }
 
     @Test("alerts filtered by state, device and detector, paged with the total")
