@@ -15,6 +15,10 @@ import Foundation
 /// let transitions = try await events.ingest(sample)   // also publish them on MQTT, log, …
 /// ```
 public actor EventsService {
+    /// Whether any detector is defined, readable without entering the actor: the uplink pipeline
+    /// skips feeding samples when there is none, so it never waits behind the actor's outbox work.
+    public nonisolated let hasDetectors = DetectorPresence()
+
     private var engine: DetectorEngine
     private var book: AlertBook
     private let store: AlertStore
@@ -47,6 +51,7 @@ public actor EventsService {
         self.clock = now
         self.ruleSender = ruleWebhooks
         self.rulePolicy = rulePolicy
+        hasDetectors.set(!definitions.isEmpty)
         // Nothing is in flight in a new process: every pending rule webhook is due now.
         try store.releaseRuleDeliveryLeases(now: now())
         (wakeStream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -96,6 +101,7 @@ public actor EventsService {
         try store.saveDetector(definition, now: clock())
         self.engine = engine
         book.update(definitions: all)
+        hasDetectors.set(!all.isEmpty)
         return true
     }
 
@@ -171,6 +177,7 @@ public actor EventsService {
         let engine = try engine.reloaded(with: definitions)
         self.engine = engine
         book.update(definitions: definitions)
+        hasDetectors.set(!definitions.isEmpty)
     }
 
     /// Opens (or refreshes: `updated`) an alert for a rule's `alert` action, with the hooks called
@@ -306,4 +313,15 @@ public actor EventsService {
             if woke == nil { return }
         }
     }
+}
+
+/// A flag shared between the events actor and its callers (set by the actor, read by anyone).
+public final class DetectorPresence: @unchecked Sendable {
+    private let lock = NSLock()
+    private var present = false
+
+    /// Whether any detector is defined.
+    public var value: Bool { lock.withLock { present } }
+
+    func set(_ v: Bool) { lock.withLock { present = v } }
 }

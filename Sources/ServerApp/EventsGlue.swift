@@ -177,6 +177,7 @@ struct EventsFeed: Sendable {
 
     /// Feeds one uplink's samples (already filtered like the telemetry write).
     func ingest(device: String, application: String, deviceProfile: String, time: Int64, metrics: [(metric: String, value: Double)]) async {
+        guard service.hasDetectors.value else { return }
         var samples = metrics.map { Sample(time: time, device: device, metric: $0.metric, value: $0.value,
                                            application: application, deviceProfile: deviceProfile) }
         samples.append(Sample(time: time, device: device, metric: Self.arrivalMetric, value: 1, application: application,
