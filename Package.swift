@@ -139,7 +139,7 @@ let networkServerTargets: [Target] = [
     .target(
         name: "HTTPAPI",
         dependencies: [
-            "LoRaWAN", "Registry", "NetworkServer",
+            "LoRaWAN", "Registry", "NetworkServer", "Rules", "Events",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -114,6 +114,23 @@ public final class AlertStore {
             updated_at INTEGER NOT NULL
         );
         """),
+        ("events_v3_rule_webhooks", """
+        CREATE TABLE rule_deliveries(
+            idempotency_key TEXT PRIMARY KEY,
+            rule            TEXT NOT NULL,
+            method          TEXT NOT NULL,
+            url             TEXT NOT NULL,
+            headers         TEXT NOT NULL,   -- JSON [[name, value], ...]
+            body            BLOB NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error      TEXT,
+            created_at      INTEGER NOT NULL,
+            delivered_at    INTEGER
+        );
+        CREATE INDEX rule_deliveries_due ON rule_deliveries(next_attempt_at) WHERE state = 'pending';
+        """),
     ]
 
     static func migrate(_ db: Connection) throws {
@@ -174,7 +191,7 @@ public final class AlertStore {
         ])
     }
 
-    private static let alertColumns = """
+    static let alertColumns = """
         id, detector_id, detector_type, device, severity, state, message, value, fired_at, updated_at, fire_count,
         acknowledged_at, acknowledged_by, resolved_at, resolve_message
         """
@@ -196,7 +213,7 @@ public final class AlertStore {
         try queryAlerts("SELECT \(Self.alertColumns) FROM alerts WHERE id = ?", [.text(id)]).first
     }
 
-    private func queryAlerts(_ sql: String, _ args: [Value]) throws(AlertStoreError) -> [Alert] {
+    func queryAlerts(_ sql: String, _ args: [Value]) throws(AlertStoreError) -> [Alert] {
         let rows: [[Value]]
         do { rows = try db.prepare(sql).rows(args) } catch { throw .database("\(error)") }
         var out: [Alert] = []
@@ -382,8 +399,8 @@ public final class AlertStore {
         return out
     }
 
-    private static func int(_ v: Value) -> Int64? { if case let .integer(i) = v { return i }; return nil }
-    private static func text(_ v: Value) -> String? { if case let .text(s) = v { return s }; return nil }
+    static func int(_ v: Value) -> Int64? { if case let .integer(i) = v { return i }; return nil }
+    static func text(_ v: Value) -> String? { if case let .text(s) = v { return s }; return nil }
     private static func double(_ v: Value) -> Double? {
         switch v {
         case let .real(d): d

@@ -131,6 +131,28 @@ public struct DetectorEngine: Sendable {
         }
     }
 
+    /// An engine over new definitions that keeps the live state (windows, timers, learned
+    /// intervals, pending breaches) of every detector whose definition did not change; changed and
+    /// new detectors start afresh, removed ones are dropped.
+    /// - Throws: `EventsError` when a definition does not validate.
+    public func reloaded(with newDefinitions: [DetectorDefinition]) throws(EventsError) -> DetectorEngine {
+        var next = try DetectorEngine(definitions: newDefinitions)
+        var newIndex: [String: Int] = [:]
+        for (i, d) in newDefinitions.enumerated() { newIndex[d.id] = i }
+        for (slot, key) in keys.enumerated() {
+            let old = definitions[key.definition]
+            guard let i = newIndex[old.id], newDefinitions[i] == old else { continue }
+            let newKey = InstanceKey(definition: i, device: key.device)
+            let newSlot = next.instances.count
+            next.slots[newKey] = newSlot
+            next.keys.append(newKey)
+            next.instances.append(instances[slot])
+            next.scheduled.append(nil)
+            next.reschedule(newSlot)
+        }
+        return next
+    }
+
     /// Feeds one sample to every enabled detector whose scope contains it.
     public mutating func observe(_ sample: Sample) -> [DetectorOutput] {
         // Samples built by callers (not `Sample.parse`) are held to the same bounds.

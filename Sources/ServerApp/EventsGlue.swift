@@ -1,7 +1,7 @@
 import AlertHooks
 import AlertStore
 import Broker
-import Events
+public import Events
 import Foundation
 import LoRaWAN
 import Logging
@@ -89,6 +89,60 @@ public struct AlertWebhookConfiguration: Codable, Sendable {
     }
 }
 
+/// How `serve` signs and retries the HTTP requests of rules' `webhook` actions (configuration
+/// `ruleWebhooks`). Without a secret, one is created in `<data-dir>/rules-webhook.secret` (mode 0600)
+/// on first start, like the admin key, so rule webhooks are always signed.
+public struct RuleWebhooksConfiguration: Codable, Sendable {
+    /// The HMAC-SHA256 secret (or give `secretFile`).
+    public var secret: String?
+    /// A file whose first line is the secret.
+    public var secretFile: String?
+    /// Per-request timeout in seconds (default 10).
+    public var timeoutSeconds: Double?
+    /// Retry backoff (defaults: 1 s base, ×2, 5 min max, 20 attempts).
+    public var retry: RetryPolicy?
+
+    public init(secret: String? = nil, secretFile: String? = nil, timeoutSeconds: Double? = nil, retry: RetryPolicy? = nil) {
+        self.secret = secret
+        self.secretFile = secretFile
+        self.timeoutSeconds = timeoutSeconds
+        self.retry = retry
+    }
+
+    /// The file the generated secret lives in.
+    static func generatedSecretPath(dataDirectory: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("rules-webhook.secret")
+    }
+
+    func sender(dataDirectory: String) throws -> RuleWebhookSender {
+        var secret = self.secret
+        if let secretFile {
+            guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
+                throw ServerAppError.invalidConfiguration("ruleWebhooks.secretFile: cannot read \(secretFile)")
+            }
+            secret = text.split(whereSeparator: \.isNewline).first.map(String.init)
+        }
+        if secret == nil {
+            let path = Self.generatedSecretPath(dataDirectory: dataDirectory)
+            if let text = try? String(contentsOfFile: path, encoding: .utf8),
+               let line = text.split(whereSeparator: \.isNewline).first, !line.isEmpty {
+                secret = String(line)
+            } else {
+                var rng = SystemRandomNumberGenerator()
+                let generated = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+                guard FileManager.default.createFile(atPath: path, contents: Data((generated + "\n").utf8),
+                                                     attributes: [.posixPermissions: 0o600]) else {
+                    throw ServerAppError.dataDirectory("cannot write \(path)")
+                }
+                secret = generated
+            }
+        }
+        do { return try RuleWebhookSender(secret: secret ?? "", timeoutSeconds: timeoutSeconds ?? 10) } catch {
+            throw ServerAppError.invalidConfiguration("ruleWebhooks: \(error)")
+        }
+    }
+}
+
 /// Feeds the event detectors from the uplink pipeline: every telemetry sample written, plus one
 /// `uplink` sample (value 1) per uplink so absence detectors see arrivals.
 struct EventsFeed: Sendable {
@@ -97,20 +151,24 @@ struct EventsFeed: Sendable {
     let service: EventsService
     let logger: Logger
 
-    /// Opens `<data-dir>/events.sqlite` when detectors are stored there; nil when there are none.
+    /// Opens (creating) `<data-dir>/events.sqlite` with the detectors stored there (possibly none:
+    /// rules raise alerts and send webhooks through it too, and detectors can be added at run time).
     static func open(dataDirectory: String, bus: MessageBus, registry: SQLiteRegistry, webhook: AlertWebhookConfiguration?,
-                     logger: Logger) throws -> EventsFeed? {
+                     ruleWebhooks: RuleWebhooksConfiguration?, logger: Logger) throws -> EventsFeed {
         let path = (dataDirectory as NSString).appendingPathComponent(AlertStore.fileName)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
         let definitions: [DetectorDefinition]
         do { definitions = try AlertStore(path: path).detectors() } catch {
             throw ServerAppError.dataDirectory("events store: \(error)")
         }
-        guard !definitions.isEmpty else { return nil }
         var hooks: [any AlertHook] = [ApplicationAlertHook(bus: BrokerAlertBus(bus: bus), registry: registry)]
         if let webhook { hooks.append(try webhook.hook()) }
+        let rules = ruleWebhooks ?? RuleWebhooksConfiguration()
+        let sender = try rules.sender(dataDirectory: dataDirectory)
         let service: EventsService
-        do { service = try EventsService(storePath: path, definitions: definitions, hooks: hooks) } catch {
+        do {
+            service = try EventsService(storePath: path, definitions: definitions, hooks: hooks, ruleWebhooks: sender,
+                                        rulePolicy: rules.retry ?? RetryPolicy())
+        } catch {
             throw ServerAppError.invalidConfiguration("event detectors: \(error)")
         }
         logger.info("event detectors loaded", metadata: ["events.detectors": "\(definitions.count)", "events.hooks": "\(hooks.map(\.id))"])
@@ -119,19 +177,17 @@ struct EventsFeed: Sendable {
 
     /// Feeds one uplink's samples (already filtered like the telemetry write).
     func ingest(device: String, application: String, deviceProfile: String, time: Int64, metrics: [(metric: String, value: Double)]) async {
+        guard service.hasDetectors.value else { return }
         var samples = metrics.map { Sample(time: time, device: device, metric: $0.metric, value: $0.value,
                                            application: application, deviceProfile: deviceProfile) }
         samples.append(Sample(time: time, device: device, metric: Self.arrivalMetric, value: 1, application: application,
                               deviceProfile: deviceProfile))
-        for sample in samples {
-            do {
-                let transitions = try await service.ingest(sample)
-                for t in transitions {
-                    logger.info("alert transition", metadata: ["alert.id": "\(t.alert.id)", "alert.transition": "\(t.transition.rawValue)"])
-                }
-            } catch {
-                logger.error("event detectors: ingest failed", metadata: ["device.dev_eui": "\(device)", "error": "\(error)"])
+        do {
+            for t in try await service.ingest(samples) {
+                logger.info("alert transition", metadata: ["alert.id": "\(t.alert.id)", "alert.transition": "\(t.transition.rawValue)"])
             }
+        } catch {
+            logger.error("event detectors: ingest failed", metadata: ["device.dev_eui": "\(device)", "error": "\(error)"])
         }
     }
 }
@@ -151,6 +207,10 @@ struct EventsRunService: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         do {
+                            if try await service.reloadIfStoreChanged() {
+                                let count = await service.definitions.count
+                                logger.info("event detectors reloaded", metadata: ["events.detectors": "\(count)"])
+                            }
                             _ = try await service.tick(now: Int64(Date().timeIntervalSince1970 * 1000))
                         } catch {
                             logger.error("event detectors: tick failed", metadata: ["error": "\(error)"])

@@ -31,12 +31,12 @@ public final class ServerApp: Sendable {
     /// `<data-dir>/telemetry.sqlite`.
     public let telemetry: TelemetryStore
     let codecs: CodecService
-    /// Enabled rules from `<data-dir>/rules.json`, compiled at start.
-    let rules: [(definition: RuleDefinition, rule: Rule)]
+    /// The rules from `<data-dir>/rules.json` (hot-reloaded).
+    public let rules: RuleCatalog
     let logger: Logger
     let knownGateways: KnownGateways
-    /// The event detectors (nil when `<data-dir>/events.sqlite` defines none).
-    let events: EventsFeed?
+    /// The event detectors, alerts and rule webhooks (`<data-dir>/events.sqlite`).
+    let events: EventsFeed
     let httpAddress = AddressBox()
     /// What `GET /readyz` reports: the UDP bridge, broker, telemetry store and HTTP listener.
     public let readiness = Readiness(components: ["udp_bridge", "broker", "telemetry_store", "http"])
@@ -70,15 +70,9 @@ public final class ServerApp: Sendable {
             throw ServerAppError.dataDirectory("telemetry store: \(error)")
         }
         readiness.markReady("telemetry_store")
-        var compiled: [(definition: RuleDefinition, rule: Rule)] = []
-        for definition in try RuleFile(dataDirectory: configuration.dataDir).load() where definition.enabled {
-            do { compiled.append((definition, try definition.compile())) } catch {
-                throw ServerAppError.invalidConfiguration("rule \(definition.name): \(error)")
-            }
-        }
-        rules = compiled
+        rules = try RuleCatalog(dataDirectory: configuration.dataDir)
         events = try EventsFeed.open(dataDirectory: configuration.dataDir, bus: broker.bus, registry: registry,
-                                     webhook: configuration.alertWebhook, logger: logger)
+                                     webhook: configuration.alertWebhook, ruleWebhooks: configuration.ruleWebhooks, logger: logger)
         let codecsDir = CodecService.locate(configuration.codecsDir)
         codecs = CodecService(directory: codecsDir, uploadsDirectory: CodecUploads.directory(dataDirectory: configuration.dataDir))
         if codecsDir == nil { logger.warning("no Codecs directory with catalog.json: uplinks of profiles with a codec get a log event") }
@@ -112,10 +106,11 @@ public final class ServerApp: Sendable {
             .init(service: broker),
             .init(service: compaction),
         ]
-        if let events { services.append(.init(service: EventsRunService(feed: events, interval: .seconds(1)))) }
+        services.append(.init(service: EventsRunService(feed: events, interval: .seconds(1))))
         services += [
             .init(service: networkServer),
-            .init(service: RulesService(rules: rules, bus: broker.bus, telemetry: telemetry, networkServer: networkServer, logger: logger)),
+            .init(service: RulesService(catalog: rules, bus: broker.bus, telemetry: telemetry, networkServer: networkServer,
+                                        events: events.service, logger: logger)),
             .init(service: glue),
             .init(service: bridge),
             .init(service: http),
@@ -188,6 +183,7 @@ extension ServerApp {
         StreamAPI.addRoutes(to: router.group("/api"), source: Self.streamSource(broker.bus),
                             configuration: StreamConfiguration(bufferSize: configuration.http.streamBufferSize,
                                                                pingInterval: .milliseconds(Int64(configuration.http.streamPingSeconds * 1000))))
+        RulesAPI.addRoutes(to: router.group("/api"), backend: ServerRulesBackend(catalog: rules, events: events.service))
         // The web dashboard (static pages at /ui/ that call the API with the user's key).
         Dashboard.addRoutes(to: router)
         return router

@@ -26,6 +26,8 @@ public struct ServerConfiguration: Codable, Sendable {
     public var telemetryMetrics: [String: [String]]
     /// The webhook every alert transition is POSTed to (signed); nil = MQTT only.
     public var alertWebhook: AlertWebhookConfiguration?
+    /// Signing and retries of rules' `webhook` actions; nil = a generated secret, default retries.
+    public var ruleWebhooks: RuleWebhooksConfiguration?
 
     public struct HTTPConfiguration: Codable, Sendable {
         public var host: String
@@ -89,6 +91,7 @@ public struct ServerConfiguration: Codable, Sendable {
         telemetryCompactionSeconds = try c.decodeIfPresent(Int.self, forKey: .telemetryCompactionSeconds) ?? 300
         telemetryMetrics = try c.decodeIfPresent([String: [String]].self, forKey: .telemetryMetrics) ?? [:]
         alertWebhook = try c.decodeIfPresent(AlertWebhookConfiguration.self, forKey: .alertWebhook)
+        ruleWebhooks = try c.decodeIfPresent(RuleWebhooksConfiguration.self, forKey: .ruleWebhooks)
         guard telemetryCompactionSeconds > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .telemetryCompactionSeconds, in: c, debugDescription: "must be positive")
         }

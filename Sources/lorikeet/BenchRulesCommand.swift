@@ -1,14 +1,25 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
 import Rules
+import ServerApp
 
 /// `lorikeet bench rules`: rule evaluations per second for a typical rule set (10 rules) over ~1 KB
 /// uplink-event payloads, against a baseline of the same work hand-written over Foundation's
-/// JSONSerialization.
-struct BenchRulesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rules", abstract: "Rule evaluations per second.")
+/// JSONSerialization; then the latency from uplink (UDP) to a rule's webhook at a fixed rate, against
+/// the latency to the `up` event on the bus in the same run (RulesLatencyBenchmark).
+struct BenchRulesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rules", abstract: "Rule evaluations per second; uplink → webhook latency.")
 
     @Option(help: "Messages to evaluate.") var messages = 20_000
+    @Option(name: .customLong("latency-uplinks"), help: "Uplinks for the latency part (0 skips it).") var latencyUplinks = 10_000
+    @Option(name: .customLong("latency-rate"), help: "Offered uplinks/s for the latency part.") var latencyRate = 1_000
+    @Option(name: .customLong("latency-devices"), help: "ABP devices for the latency part.") var latencyDevices = 1_000
+    @Option(name: .customLong("dedup-ms"), help: "The network server's deduplication window in the latency part (serve's default is 200).")
+    var dedupMillis = 0
 
     static let rules = [
         "SELECT object.temperature AS t, deviceInfo.devEui AS dev FROM 'application/+/device/+/event/up' WHERE object.temperature > 30",
@@ -40,7 +51,26 @@ struct BenchRulesCommand: ParsableCommand {
         """
     }
 
-    func run() throws {
+    func run() async throws {
+        try evaluations()
+        guard latencyUplinks > 0 else { return }
+        guard latencyRate > 0, latencyDevices > 0 else { throw ValidationError("--latency-rate and --latency-devices must be positive") }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let r = try await RulesLatencyBenchmark.run(devices: latencyDevices, uplinks: latencyUplinks, rate: latencyRate,
+                                                    deduplicationMillis: dedupMillis, logger: logger)
+        func line(_ name: String, _ v: [Double]) -> String {
+            String(format: "%@: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%d of %d)", name,
+                   RulesLatencyBenchmark.percentile(v, 0.5), RulesLatencyBenchmark.percentile(v, 0.9),
+                   RulesLatencyBenchmark.percentile(v, 0.99), v.last ?? .nan, v.count, r.sent)
+        }
+        print("latency: \(r.sent) uplinks from \(latencyDevices) ABP devices at \(latencyRate)/s offered (sent in \(String(format: "%.1f", r.seconds)) s), deduplication window \(dedupMillis) ms, 10 rules, 1 with a webhook")
+        print(line("uplink → rule webhook received", r.webhook))
+        print(line("baseline: uplink → up event on the bus", r.event))
+        print(String(format: "ratio p99 webhook/event: %.2f", RulesLatencyBenchmark.percentile(r.webhook, 0.99) / RulesLatencyBenchmark.percentile(r.event, 0.99)))
+    }
+
+    func evaluations() throws {
         let compiled = try Self.rules.map { sql in
             do { return try Rule(sql: sql) } catch { throw ValidationError("\(error)") }
         }
@@ -50,12 +80,14 @@ struct BenchRulesCommand: ParsableCommand {
         var fired = 0
 
         // Lorikeet: parse each payload once, evaluate all 10 rules.
+        let cpuStart = Self.threadCPUSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         for i in 0..<messages {
             let message = RuleMessage(bytes: payloads[i % payloads.count], context: MessageContext(topic: topic, timestamp: 0))
             for rule in compiled where rule.evaluate(message).fired { fired += 1 }
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpu = Self.threadCPUSeconds() - cpuStart
         let evaluations = Double(messages * compiled.count)
         let rate = evaluations / elapsed
 
@@ -69,6 +101,7 @@ struct BenchRulesCommand: ParsableCommand {
 
         // Baseline: the same ten conditions hand-written over JSONSerialization (parse once per message).
         var baselineFired = 0
+        let baseCPUStart = Self.threadCPUSeconds()
         let baseStart = DispatchTime.now().uptimeNanoseconds
         for i in 0..<messages {
             let json = try JSONSerialization.jsonObject(with: Data(payloads[i % payloads.count])) as? [String: Any] ?? [:]
@@ -87,6 +120,7 @@ struct BenchRulesCommand: ParsableCommand {
             if (object["co2"] as? Int ?? 0) > 1000 || (object["voc"] as? Int ?? 0) > 500 { baselineFired += 1 }
         }
         let baseSeconds = Double(DispatchTime.now().uptimeNanoseconds - baseStart) / 1e9
+        let baseCPU = Self.threadCPUSeconds() - baseCPUStart
         let baseRate = evaluations / baseSeconds
 
         print(String(format: "lorikeet rules: %.0f evaluations/s (%.2f µs per message of 10 rules), fired %d", rate,
@@ -95,5 +129,16 @@ struct BenchRulesCommand: ParsableCommand {
         print(String(format: "baseline (JSONSerialization + hand-written Swift conditions): %.0f evaluations/s, fired %d",
                      baseRate, baselineFired))
         print(String(format: "ratio lorikeet/baseline: %.2f", rate / baseRate))
+        // Per core: the same loops timed by the thread's CPU clock, so time spent waiting for a
+        // core on a loaded machine does not count (both loops run on one thread without suspending).
+        print(String(format: "per core (thread CPU time): lorikeet %.0f evaluations/s, baseline %.0f evaluations/s, ratio %.2f",
+                     evaluations / cpu, evaluations / baseCPU, baseCPU / cpu))
+    }
+
+    /// CPU seconds used by the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

@@ -8,7 +8,8 @@ struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Test AWS IoT-style rule SQL against messages; add, list and remove the rules serve runs.",
-        subcommands: [RulesTestCommand.self, RulesAddCommand.self, RulesListCommand.self, RulesRemoveCommand.self]
+        subcommands: [RulesTestCommand.self, RulesAddCommand.self, RulesListCommand.self, RulesRemoveCommand.self,
+                      RulesEnableCommand.self, RulesDisableCommand.self]
     )
 }
 

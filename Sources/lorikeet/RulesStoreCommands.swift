@@ -4,7 +4,7 @@ import Rules
 import ServerApp
 
 /// `lorikeet rules add --data-dir DIR (--file RULE.json | --json '{…}')`: adds or replaces (same
-/// name) a rule definition in `<data-dir>/rules.json`; `serve` loads it at its next start.
+/// name) a rule definition in `<data-dir>/rules.json`; a running `serve` picks it up within a second.
 struct RulesAddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Add or replace a persisted rule (docs/server.md).")
     @Option(name: .customLong("data-dir")) var dataDir = "./lorikeet-data"
@@ -27,11 +27,8 @@ struct RulesAddCommand: ParsableCommand {
         }
         do { _ = try definition.compile() } catch { throw ValidationError("rule \(definition.name): \(error)") }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let store = RuleFile(dataDirectory: dataDir)
-        var all = try store.load().filter { $0.name != definition.name }
-        all.append(definition)
-        try store.save(all)
-        print("rule \(definition.name) saved (restart serve to apply)")
+        try RuleCatalog(dataDirectory: dataDir).upsert(definition)
+        print("rule \(definition.name) saved")
     }
 }
 
@@ -54,10 +51,37 @@ struct RulesRemoveCommand: ParsableCommand {
     @Option var name: String
 
     func run() throws {
-        let store = RuleFile(dataDirectory: dataDir)
-        let all = try store.load()
-        guard all.contains(where: { $0.name == name }) else { throw ValidationError("no rule named \(name)") }
-        try store.save(all.filter { $0.name != name })
+        do { try RuleCatalog(dataDirectory: dataDir).delete(name: name) } catch let e as RuleCatalogError {
+            throw ValidationError(e.description)
+        }
         print("rule \(name) removed")
+    }
+}
+
+/// `lorikeet rules enable --data-dir DIR NAME`
+struct RulesEnableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a persisted rule (a running serve applies it within a second).")
+    @Option(name: .customLong("data-dir")) var dataDir = "./lorikeet-data"
+    @Argument(help: "The rule name.") var name: String
+
+    func run() throws {
+        do { try RuleCatalog(dataDirectory: dataDir).setEnabled(name: name, true) } catch let e as RuleCatalogError {
+            throw ValidationError(e.description)
+        }
+        print("rule \(name) enabled")
+    }
+}
+
+/// `lorikeet rules disable --data-dir DIR NAME`
+struct RulesDisableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "disable", abstract: "Disable a persisted rule (kept, not evaluated).")
+    @Option(name: .customLong("data-dir")) var dataDir = "./lorikeet-data"
+    @Argument(help: "The rule name.") var name: String
+
+    func run() throws {
+        do { try RuleCatalog(dataDirectory: dataDir).setEnabled(name: name, false) } catch let e as RuleCatalogError {
+            throw ValidationError(e.description)
+        }
+        print("rule \(name) disabled")
     }
 }

@@ -127,3 +127,65 @@ func must(_ t: AlertTransition?) throws -> AlertTransition { try #require(t) }
         }
     }
 }
+
+@Suite struct RuleDeliveryStoreTests {
+    @Test("rule webhooks: stored with their exact request, due oldest first, retried, delivered, kept across reopening")
+    func ruleDeliveriesLifecycle() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rule-outbox-\(UUID().uuidString).sqlite").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let store = try AlertStore(path: path)
+        let body: [UInt8] = Array(#"{"temp":35}"#.utf8) + [0xFF]   // bytes kept exactly, even non-UTF-8
+        let a = RuleDelivery(idempotencyKey: "hot/1/a", rule: "hot", method: "POST", url: "http://127.0.0.1:9/h",
+                             headers: [["X-Sensor", "s1"]], body: body, nextAttemptAt: 100, createdAt: 100)
+        var b = a
+        b.idempotencyKey = "hot/1/b"
+        b.nextAttemptAt = 200
+        #expect(try store.enqueue(a))
+        #expect(try !store.enqueue(a))   // the same key twice is a no-op
+        #expect(try store.enqueue(b))
+        #expect(try store.dueRuleDeliveries(at: 150) == [a])
+        #expect(try store.nextRuleDeliveryTime() == 100)
+        var tried = a
+        let policy = RetryPolicy(baseDelayMillis: 1000, jitter: 0)
+        tried.record(.retryable("HTTP 503"), at: 150, policy: policy, random: 0.5)
+        #expect(tried.state == .pending && tried.attempts == 1 && tried.nextAttemptAt == 1150 && tried.lastError == "HTTP 503")
+        try store.update([tried])
+        #expect(try store.dueRuleDeliveries(at: 300).map(\.idempotencyKey) == ["hot/1/b"])
+        #expect(try store.nextRuleDeliveryTime() == 200)
+        var done = b
+        done.record(.delivered, at: 300, policy: policy, random: 0.5)
+        var refused = tried
+        refused.record(.permanent("HTTP 400"), at: 1200, policy: policy, random: 0.5)
+        try store.update([done, refused])
+        let reopened = try AlertStore(path: path)
+        #expect(try reopened.ruleDeliveries() == [refused, done])
+        #expect(try reopened.ruleDeliveries().map(\.state) == [.failed, .delivered])
+        #expect(try reopened.ruleDeliveries().first?.body == body)
+        #expect(try reopened.nextRuleDeliveryTime() == nil)
+        // Finished rows are pruned by age; pending ones never.
+        #expect(try reopened.enqueue(RuleDelivery(idempotencyKey: "hot/1/c", rule: "hot", method: "PUT", url: "http://h/x",
+                                                  headers: [], body: [], nextAttemptAt: 50, createdAt: 50)))
+        #expect(try reopened.pruneRuleDeliveries(createdBefore: 100) == 0)
+        #expect(try reopened.pruneRuleDeliveries(createdBefore: 101) == 2)
+        #expect(try reopened.ruleDeliveries().map(\.idempotencyKey) == ["hot/1/c"])
+    }
+
+    @Test("alerts filtered by state, device and detector, paged with the total")
+    func filteredAlerts() throws {
+        let store = try AlertStore(path: ":memory:")
+        let defs = [DetectorDefinition(id: "hot", kind: .threshold(ThresholdParameters(metric: "t", direction: .above, threshold: 10)))]
+        var book = AlertBook(definitions: defs)
+        var transitions: [AlertTransition] = []
+        for (i, device) in ["AA01", "aa01", "bb02"].enumerated() where i != 1 {
+            transitions.append(try must(book.apply(DetectorOutput(detectorID: "hot", device: device,
+                                                                  action: .fire(AlertSignal(time: Int64(i), message: "m"))))))
+        }
+        transitions.append(try must(book.apply(DetectorOutput(detectorID: "hot", device: "bb02", action: .resolve(time: 5, message: "ok")))))
+        try store.record(transitions, hookIDs: [], now: 0)
+        #expect(try store.alerts(state: .firing, device: nil, detectorID: nil, limit: 10, offset: 0).total == 1)
+        #expect(try store.alerts(state: nil, device: "aa01", detectorID: nil, limit: 10, offset: 0).items.map(\.device) == ["AA01"])
+        let page = try store.alerts(state: nil, device: nil, detectorID: "hot", limit: 1, offset: 1)
+        #expect(page.total == 2 && page.items.map(\.device) == ["AA01"])   // newest first: bb02 (t=2), then AA01 (t=0)
+        #expect(try store.alerts(state: .resolved, device: nil, detectorID: "other", limit: 10, offset: 0).total == 0)
+    }
+}

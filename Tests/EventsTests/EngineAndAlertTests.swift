@@ -290,3 +290,34 @@ import Testing
         #expect(engine.tick(now: 5_059_000).map(\.device) == ["d0", "d1"])
     }
 }
+
+@Suite struct DetectorEngineReloadTests {
+    static let warm = DetectorDefinition(id: "warm", kind: .threshold(ThresholdParameters(metric: "t", direction: .above, threshold: 10,
+                                                                                          durationSeconds: 60)))
+    static let silent = DetectorDefinition(id: "silent", kind: .absence(AbsenceParameters(timeoutSeconds: 120)))
+
+    @Test("a reload keeps unchanged detectors' state (pending breach, absence deadline) and restarts changed ones")
+    func reloadKeepsUnchangedState() throws {
+        var engine = try DetectorEngine(definitions: [Self.warm, Self.silent])
+        _ = engine.observe(Sample(time: minute(0), device: "a", metric: "t", value: 11))   // breach starts, a seen
+        // A new detector is added (it sorts first, so every index moves) and "silent" is unchanged.
+        let added = DetectorDefinition(id: "added", kind: .threshold(ThresholdParameters(metric: "t", direction: .below, threshold: -50)))
+        engine = try engine.reloaded(with: [added, Self.silent, Self.warm])
+        #expect(engine.instanceCount == 2)
+        let fired = engine.tick(now: minute(2))   // the breach lasted 60 s; a is silent for 120 s
+        #expect(fired.map(\.detectorID).sorted() == ["silent", "warm"])
+
+        // Changing "warm" (a new threshold) restarts it: its state is gone; "silent" keeps its own.
+        var changed = Self.warm
+        changed.kind = .threshold(ThresholdParameters(metric: "t", direction: .above, threshold: 20, durationSeconds: 60))
+        engine = try engine.reloaded(with: [added, Self.silent, changed])
+        #expect(engine.instance(detectorID: "warm", device: "a") == nil)
+        #expect(engine.instance(detectorID: "silent", device: "a") != nil)
+        // Removing a detector drops its instances; an invalid set is refused.
+        engine = try engine.reloaded(with: [Self.silent])
+        #expect(engine.instanceCount == 1)
+        #expect(throws: EventsError.self) {
+            _ = try engine.reloaded(with: [DetectorDefinition(id: "bad id", kind: .absence(AbsenceParameters(timeoutSeconds: 1)))])
+        }
+    }
+}

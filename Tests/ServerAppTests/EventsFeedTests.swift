@@ -5,7 +5,7 @@ import Logging
 import Testing
 import TestSupport
 
-/// When `serve` builds the events service: only with stored detectors, and a bad webhook stops the start.
+/// How `serve` builds the events service: always (with or without stored detectors), and a bad webhook stops the start.
 @Suite("serve: event detectors from events.sqlite")
 struct EventsFeedTests {
     static func configuration(_ dir: URL) -> ServerConfiguration {
@@ -29,12 +29,20 @@ struct EventsFeedTests {
 
     static let hot = #"[{"id": "hot", "threshold": {"metric": "temperature_3", "direction": "above", "threshold": 30}}]"#
 
-    @Test("no events.sqlite: no events service")
+    @Test("no detectors: the events service still runs (rule alerts and webhooks), with none")
     func noDetectors() async throws {
         try await Self.withDirectory(detectors: nil) { dir in
             let app = try await ServerApp(configuration: Self.configuration(dir), logger: Logger(label: "t"))
-            #expect(app.events == nil)
-            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("events.sqlite").path))
+            #expect(await app.events.service.definitions.isEmpty)
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("events.sqlite").path))
+            // The rule-webhook secret is generated once, mode 0600, and kept across starts.
+            let secretPath = dir.appendingPathComponent("rules-webhook.secret").path
+            let secret = try String(contentsOfFile: secretPath, encoding: .utf8)
+            #expect(secret.count == 65)
+            let mode = try FileManager.default.attributesOfItem(atPath: secretPath)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            _ = try await ServerApp(configuration: Self.configuration(dir), logger: Logger(label: "t"))
+            #expect(try String(contentsOfFile: secretPath, encoding: .utf8) == secret)
         }
     }
 
@@ -42,7 +50,7 @@ struct EventsFeedTests {
     func withDetectors() async throws {
         try await Self.withDirectory(detectors: Self.hot) { dir in
             let app = try await ServerApp(configuration: Self.configuration(dir), logger: Logger(label: "t"))
-            let feed = try #require(app.events)
+            let feed = app.events
             await feed.ingest(device: "0102030405060708", application: "farm", deviceProfile: "lpp", time: 1_790_000_000_000,
                               metrics: [(metric: "temperature_3", value: 35)])
             let alerts = try await feed.service.alerts(openOnly: true, limit: 10)

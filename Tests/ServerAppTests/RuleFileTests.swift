@@ -34,4 +34,37 @@ struct RuleFileTests {
         try Data("[{\"name\": 1}]".utf8).write(to: URL(fileURLWithPath: file.path))
         #expect(throws: ServerAppError.self) { try file.load() }
     }
+
+    @Test("RuleCatalog: edits are validated, saved and running at once; another process's edit is reloaded")
+    func catalogEditsAndReload() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let catalog = try RuleCatalog(dataDirectory: dir)
+        let copy = RuleDefinition(name: "copy", sql: "SELECT v FROM 'in/+'", actions: [])
+        try catalog.create(copy)
+        #expect(throws: RuleCatalogError.alreadyExists("copy")) { try catalog.create(copy) }
+        #expect(throws: RulesError.self) { try catalog.create(RuleDefinition(name: "bad", sql: "SELECT FROM", actions: [])) }
+        #expect(catalog.enabled.map(\.definition.name) == ["copy"])
+        #expect(try catalog.setEnabled(name: "copy", false).enabled == false)
+        #expect(catalog.enabled.isEmpty)
+        #expect(try RuleFile(dataDirectory: dir).load().first?.enabled == false)   // persisted
+        #expect(throws: RuleCatalogError.notFound("ghost")) { try catalog.setEnabled(name: "ghost", true) }
+        #expect(throws: RuleCatalogError.nameMismatch(path: "copy", body: "other")) {
+            try catalog.replace(name: "copy", with: RuleDefinition(name: "other", sql: "SELECT 1 FROM 'a'", actions: []))
+        }
+        #expect(try !catalog.reloadIfChanged())   // its own save is not a change
+
+        // Another process (the CLI) edits the file: noticed, and what it wrote runs.
+        let other = try RuleCatalog(dataDirectory: dir)
+        try other.setEnabled(name: "copy", true)
+        try other.create(RuleDefinition(name: "cli", sql: "SELECT * FROM 'x'", actions: []))
+        #expect(try catalog.reloadIfChanged())
+        #expect(catalog.enabled.map(\.definition.name) == ["copy", "cli"])
+        // A broken file keeps the running rules.
+        try Data("[{".utf8).write(to: URL(fileURLWithPath: RuleFile(dataDirectory: dir).path))
+        #expect(throws: ServerAppError.self) { try catalog.reloadIfChanged() }
+        #expect(catalog.enabled.count == 2)
+        try catalog.delete(name: "cli")   // an edit starts from the running set when the file is unreadable
+        #expect(try RuleFile(dataDirectory: dir).load().map(\.name) == ["copy"])
+    }
 }

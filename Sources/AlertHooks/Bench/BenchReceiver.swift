@@ -5,16 +5,22 @@ import Glibc
 import Darwin
 #endif
 
-/// A minimal HTTP/1.1 receiver on 127.0.0.1 for the events benchmark: it answers every POST with
-/// 200 and records when each `Idempotency-Key` arrived. Blocking sockets, one thread per
-/// connection: just enough to time the webhook path without a second process.
-final class BenchReceiver: @unchecked Sendable {
-    let port: UInt16
+/// A minimal HTTP/1.1 receiver on 127.0.0.1 for the events and rules benchmarks: it answers every
+/// POST with 200 and records when each key (the `Idempotency-Key` header, or another header named at
+/// init) first arrived. Blocking sockets, one thread per connection: just enough to time the
+/// webhook path without a second process.
+public final class BenchReceiver: @unchecked Sendable {
+    /// The bound port on 127.0.0.1.
+    public let port: UInt16
+    private let keyHeader: String
     private let listener: Int32
     private let lock = NSLock()
     private var arrivals: [String: ContinuousClock.Instant] = [:]
 
-    init() throws {
+    /// Listens on an ephemeral port of 127.0.0.1.
+    /// - Parameter keyHeader: the header whose value identifies a request (case-insensitive).
+    public init(keyHeader: String = "Idempotency-Key") throws {
+        self.keyHeader = keyHeader.lowercased() + ":"
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw AlertHooksError.invalidHook(id: "bench", reason: "socket() failed") }
         var yes: Int32 = 1
@@ -40,14 +46,17 @@ final class BenchReceiver: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() {
+    /// Stops accepting connections.
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
 
-    var count: Int { lock.withLock { arrivals.count } }
+    /// Distinct keys received.
+    public var count: Int { lock.withLock { arrivals.count } }
 
-    func arrival(_ key: String) -> ContinuousClock.Instant? { lock.withLock { arrivals[key] } }
+    /// When `key` first arrived.
+    public func arrival(_ key: String) -> ContinuousClock.Instant? { lock.withLock { arrivals[key] } }
 
     private func acceptLoop() {
         while true {
@@ -85,8 +94,8 @@ final class BenchReceiver: @unchecked Sendable {
             let head = String(decoding: buffer[0..<h], as: UTF8.self)
             let now = ContinuousClock.now
             var key: String?
-            for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("idempotency-key:") {
-                key = String(line.dropFirst("idempotency-key:".count)).trimmingCharacters(in: .whitespaces)
+            for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix(keyHeader) {
+                key = String(line.dropFirst(keyHeader.count)).trimmingCharacters(in: .whitespaces)
             }
             buffer.removeFirst(h + 4 + bodyLength)
             if let key { record(key, now) }

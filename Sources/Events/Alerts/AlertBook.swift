@@ -21,6 +21,35 @@ public struct AlertBook: Sendable {
         for a in openAlerts where a.isOpen { open[a.key] = a }
     }
 
+    /// Replaces the detector definitions (after a reload): their severities and types apply to
+    /// alerts opened from now on; open alerts stay open.
+    public mutating func update(definitions: [DetectorDefinition]) {
+        for d in definitions {
+            severities[d.id] = d.severity
+            types[d.id] = d.kind.typeName
+        }
+    }
+
+    /// Registers an alert source that is not a detector (a rule's `alert` action): its type name
+    /// (`rule`) for alerts it opens.
+    public mutating func registerSource(id: String, type: String) {
+        types[id] = type
+    }
+
+    /// Resolves an open alert by hand (the HTTP API). Resolving an alert that is already resolved
+    /// changes nothing and returns nil.
+    /// - Throws: `EventsError.alertNotFound` when no open alert has this id.
+    public mutating func resolve(id: String, at time: Int64, message: String?) throws(EventsError) -> AlertTransition? {
+        guard let (key, alert) = open.first(where: { $0.value.id == id }) else { throw .alertNotFound(id: id) }
+        var a = alert
+        open.removeValue(forKey: key)
+        a.state = .resolved
+        a.resolvedAt = time
+        a.updatedAt = time
+        a.resolveMessage = message
+        return AlertTransition(.resolved, a)
+    }
+
     /// Applies one detector output; returns the transition it caused, if any.
     public mutating func apply(_ output: DetectorOutput) -> AlertTransition? {
         let key = AlertKey(detectorID: output.detectorID, device: output.device)

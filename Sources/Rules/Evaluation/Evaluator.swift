@@ -165,8 +165,21 @@ struct Evaluator {
             let topic = message.context.topic
             guard let n = args.first else { return .string(topic) }
             guard let i = Convert.index(n), i >= 1 else { return nil }
-            let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
-            return i <= levels.count ? .string(String(levels[Int(i) - 1])) : nil
+            // The i-th level, found by scanning (no array of every level per call).
+            var level: Int64 = 1
+            var start = topic.utf8.startIndex
+            var cursor = start
+            let end = topic.utf8.endIndex
+            while cursor != end {
+                if topic.utf8[cursor] == UInt8(ascii: "/") {
+                    if level == i { break }
+                    level += 1
+                    start = topic.utf8.index(after: cursor)
+                }
+                cursor = topic.utf8.index(after: cursor)
+            }
+            guard level == i else { return nil }
+            return .string(String(topic[start..<cursor]))
         case .regexpMatches, .regexpReplace, .regexpSubstr:
             return Functions.regex(f, args, precompiled: regex)
         case .md2, .md5, .sha1, .sha224, .sha256, .sha384, .sha512:

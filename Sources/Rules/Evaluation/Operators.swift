@@ -37,6 +37,7 @@ enum Operators {
             let (sum, overflow) = a.addingReportingOverflow(b)
             return overflow ? Convert.decimalValue(Decimal(a) + Decimal(b), scale: 0) : .int(sum)
         case (.int, .decimal), (.decimal, .int), (.decimal, .decimal):
+            if let a = fixed(l), let b = fixed(r), let sum = FixedPoint.add(a, b) { return .decimal(SQLDecimal(fixed: sum)) }
             guard let a = Convert.number(l), let b = Convert.number(r) else { return nil }
             return Convert.decimalValue(a.decimal + b.decimal, scale: max(a.scale, b.scale))
         default:
@@ -62,6 +63,16 @@ enum Operators {
             }
             if !result.1 { return .int(result.0) }
             return decimalArithmetic(op, .int(a), .int(b))
+        }
+        // Exact fixed-point fast path (same value and scale as the Decimal path below).
+        if let a = fixed(l), let b = fixed(r) {
+            let result: FixedPoint? = switch op {
+            case .subtract: FixedPoint.subtract(a, b)
+            case .multiply: FixedPoint.multiply(a, b)
+            case .divide: FixedPoint.divide(a, b)
+            default: nil
+            }
+            if let result { return .decimal(SQLDecimal(fixed: result)) }
         }
         // Only Int, Decimal and numeric String operands take part.
         for v in [l, r] {
@@ -110,8 +121,19 @@ enum Operators {
     /// else is Undefined. Returns -1, 0 or 1.
     static func compare(_ l: JSONValue?, _ r: JSONValue?) -> Int? {
         if case .int(let a) = l, case .int(let b) = r { return a < b ? -1 : (a == b ? 0 : 1) }
+        if let a = fixed(l), let b = fixed(r), let c = FixedPoint.compare(a, b) { return c }
         guard let a = Convert.decimal(l), let b = Convert.decimal(r) else { return nil }
         return a < b ? -1 : (a == b ? 0 : 1)
+    }
+
+    /// The exact fixed-point form of an Int or a Decimal that has one (parsed or computed by a fast path).
+    @inline(__always)
+    static func fixed(_ v: JSONValue?) -> FixedPoint? {
+        switch v {
+        case .int(let i): FixedPoint(i)
+        case .decimal(let d): d.fixed
+        default: nil
+        }
     }
 
     /// `=`: Undefined if either side is Undefined; Int and Decimal compare numerically; Arrays in

@@ -292,7 +292,8 @@ public struct JSONParser {
         let scale = exponent - fractionDigits
         if !overflow, scale >= -120, scale <= 120 {
             let d = Decimal(sign: negative ? .minus : .plus, exponent: scale, significand: Decimal(mantissa))
-            return .decimal(SQLDecimal(value: d, sourceText: text))
+            let signed: Int64? = mantissa <= UInt64(Int64.max) ? (negative ? -Int64(mantissa) : Int64(mantissa)) : nil
+            return .decimal(SQLDecimal(value: d, sourceText: text, knownScale: -scale, mantissa: signed))
         }
         guard let d = SQLDecimal(parsing: text) else {
             index = start

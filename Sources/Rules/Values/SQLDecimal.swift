@@ -17,6 +17,12 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
     /// Digits after the decimal point, when known (nil for double-precision results).
     public let scale: Int?
 
+    /// The same number as an exact fixed-point pair (`value == mantissa × 10^-scale`, with `scale`
+    /// the decimal's own scale), when it is known and small: set by the JSON parser and by the
+    /// fixed-point fast paths of the operators, so that common arithmetic and comparisons avoid
+    /// Foundation `Decimal` (see ``FixedPoint``). Not part of equality.
+    let fixed: FixedPoint?
+
     /// The largest scale kept; beyond it (hostile `1e-99999`) printing falls back to the shortest form.
     static let maximumScale = 128
 
@@ -25,6 +31,7 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
         self.value = value
         self.sourceText = nil
         self.scale = nil
+        self.fixed = nil
     }
 
     /// A computed decimal with a scale.
@@ -32,12 +39,31 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
         self.value = value
         self.sourceText = nil
         self.scale = abs(scale) <= SQLDecimal.maximumScale ? scale : nil
+        self.fixed = nil
     }
 
     init(value: Decimal, sourceText: String?) {
         self.value = value
         self.sourceText = sourceText
         self.scale = sourceText.flatMap(SQLDecimal.scale(ofText:))
+        self.fixed = nil
+    }
+
+    /// A computed decimal from its exact fixed-point form.
+    init(fixed: FixedPoint) {
+        self.value = fixed.decimal
+        self.sourceText = nil
+        self.scale = fixed.scale
+        self.fixed = fixed
+    }
+
+    /// A parsed decimal whose scale the parser already knows (the same as ``scale(ofText:)`` of the
+    /// text: fraction digits minus the exponent), so the text is not scanned a second time.
+    init(value: Decimal, sourceText: String, knownScale: Int, mantissa: Int64?) {
+        self.value = value
+        self.sourceText = sourceText
+        self.scale = abs(knownScale) <= SQLDecimal.maximumScale ? knownScale : nil
+        self.fixed = mantissa.flatMap { FixedPoint(mantissa: $0, scale: knownScale) }
     }
 
     /// The scale a number's text implies: fraction digits minus the exponent (`1.50` → 2, `1e3` → -3).
@@ -87,6 +113,7 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
         }
         self.sourceText = text
         self.scale = SQLDecimal.scale(ofText: text)
+        self.fixed = nil
     }
 
     static let posix = Locale(identifier: "en_US_POSIX")
@@ -211,4 +238,94 @@ public struct SQLDecimal: Sendable, Hashable, CustomStringConvertible {
 
     public static func == (lhs: SQLDecimal, rhs: SQLDecimal) -> Bool { lhs.value == rhs.value }
     public func hash(into hasher: inout Hasher) { hasher.combine(value) }
+}
+
+/// An exact decimal `mantissa × 10^-scale` in 64-bit integers: the fast path of `+ - * /` and of the
+/// comparisons for the usual sensor values (a few digits, scale within ±18). Every operation checks
+/// for overflow and returns nil when the result would not be exact, and the caller then takes the
+/// Foundation `Decimal` path, so results are identical either way (same value, same scale).
+struct FixedPoint: Sendable, Hashable {
+    let mantissa: Int64
+    let scale: Int
+
+    static let maxScale = 18
+    static let powers: [Int64] = (0...18).map { p in (0..<p).reduce(Int64(1)) { a, _ in a * 10 } }
+
+    init?(mantissa: Int64, scale: Int) {
+        guard abs(scale) <= FixedPoint.maxScale else { return nil }
+        self.mantissa = mantissa
+        self.scale = scale
+    }
+
+    /// An Int as scale 0.
+    init(_ i: Int64) { mantissa = i; scale = 0 }
+
+    /// The value as a Foundation `Decimal`.
+    var decimal: Decimal {
+        Decimal(sign: mantissa < 0 ? .minus : .plus, exponent: -scale, significand: Decimal(mantissa.magnitude))
+    }
+
+    /// The mantissa at a larger scale (exact), or nil on overflow.
+    func mantissa(atScale target: Int) -> Int64? {
+        let shift = target - scale
+        guard shift >= 0, shift <= FixedPoint.maxScale else { return nil }
+        let (m, o) = mantissa.multipliedReportingOverflow(by: FixedPoint.powers[shift])
+        return o ? nil : m
+    }
+
+    /// Both mantissas at the larger scale.
+    static func aligned(_ a: FixedPoint, _ b: FixedPoint) -> (Int64, Int64, Int)? {
+        let s = max(a.scale, b.scale)
+        guard let x = a.mantissa(atScale: s), let y = b.mantissa(atScale: s) else { return nil }
+        return (x, y, s)
+    }
+
+    /// `a + b` with the larger scale (BigDecimal `add`).
+    static func add(_ a: FixedPoint, _ b: FixedPoint) -> FixedPoint? {
+        guard let (x, y, s) = aligned(a, b) else { return nil }
+        let (r, o) = x.addingReportingOverflow(y)
+        return o ? nil : FixedPoint(mantissa: r, scale: s)
+    }
+
+    /// `a - b` with the larger scale.
+    static func subtract(_ a: FixedPoint, _ b: FixedPoint) -> FixedPoint? {
+        guard let (x, y, s) = aligned(a, b) else { return nil }
+        let (r, o) = x.subtractingReportingOverflow(y)
+        return o ? nil : FixedPoint(mantissa: r, scale: s)
+    }
+
+    /// `a * b` with the sum of the scales (exact: no rounding is needed below 19 digits).
+    static func multiply(_ a: FixedPoint, _ b: FixedPoint) -> FixedPoint? {
+        let (r, o) = a.mantissa.multipliedReportingOverflow(by: b.mantissa)
+        return o ? nil : FixedPoint(mantissa: r, scale: a.scale + b.scale)
+    }
+
+    /// `a / b` when the quotient is exact within 18 extra digits: BigDecimal's preferred scale
+    /// `a.scale − b.scale`, or more when the quotient needs more digits (never below 0 then, as the
+    /// Foundation path gives). nil for an inexact quotient (the caller rounds to 34 digits).
+    static func divide(_ a: FixedPoint, _ b: FixedPoint) -> FixedPoint? {
+        guard b.mantissa != 0 else { return nil }
+        for k in 0...FixedPoint.maxScale {
+            let (n, o) = a.mantissa.multipliedReportingOverflow(by: powers[k])
+            if o || (n == Int64.min && b.mantissa == -1) { return nil }   // the only overflowing quotient
+            let (q, r) = n.quotientAndRemainder(dividingBy: b.mantissa)
+            guard r == 0 else { continue }
+            // q × 10^-(a.scale − b.scale + k) exactly; strip trailing zeros for the minimal scale.
+            var m = q
+            var s = a.scale - b.scale + k
+            while m != 0, m % 10 == 0 { m /= 10; s -= 1 }
+            if m == 0 { s = 0 }
+            let preferred = a.scale - b.scale
+            let target = max(preferred, 0, s)
+            guard let out = FixedPoint(mantissa: m, scale: s)?.mantissa(atScale: target) else { return nil }
+            return FixedPoint(mantissa: out, scale: target)
+        }
+        return nil
+    }
+
+    /// -1, 0 or 1.
+    static func compare(_ a: FixedPoint, _ b: FixedPoint) -> Int? {
+        guard let (x, y, _) = aligned(a, b) else { return nil }
+        return x < y ? -1 : (x == y ? 0 : 1)
+    }
 }
