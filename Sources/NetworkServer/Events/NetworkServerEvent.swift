@@ -39,6 +39,12 @@ public enum NetworkServerEvent: Sendable, Equatable {
 
     /// The event's JSON (ChirpStack v4 shape, camelCase keys).
     public func jsonData() -> Data {
+        if case let .up(e) = self, let bytes = e.jsonBytes() { return Data(bytes) }
+        return encodedWithFoundation()
+    }
+
+    /// `jsonData()` through `JSONEncoder` (the reference the hand-written `up` JSON is tested against).
+    func encodedWithFoundation() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data?
