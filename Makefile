@@ -10,7 +10,7 @@ TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind
 # Python packages the tests use as independent protocol peers.
 PIP_TEST_DEPS := pytest paho-mqtt cryptography
 
-.PHONY: all deps test-deps build release run test bench fuzz clean
+.PHONY: all deps test-deps build release run test bench bench-memory fuzz clean
 
 all: build
 
@@ -35,6 +35,11 @@ test: test-deps
 
 bench: deps
 	@scripts/run-bench
+
+# Network server memory (issue #3): 100 000 ABP devices with active sessions under 500 MB resident.
+bench-memory: deps
+	swift build -c release --product lorikeet
+	.build/release/lorikeet bench ns-memory --devices 100000 --limit-mb 500
 
 fuzz: deps
 	@scripts/run-fuzz

@@ -68,7 +68,7 @@ struct Pipelines: Sendable {
                         publishLog(info, code: "UPLINK_CODEC", "codec \(codecName) failed: \(error)", context: ["deduplication_id": up.deduplicationId])
                     }
                 }
-                var objectJSON = Data("{}".utf8)
+                var objectJSON: Data?
                 if let object {
                     var text = ""
                     JSONValue.object(object).write(to: &text)
@@ -107,11 +107,13 @@ struct Pipelines: Sendable {
     /// Numeric fields of the decoded object + radio metadata (device = DevEUI), the samples that
     /// go to the telemetry store and, with an `uplink` arrival sample, to the event detectors
     /// (none when the object cannot be flattened).
-    func telemetrySamples(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data) -> [(metric: String, value: Double)] {
+    /// Without a decoded object (no codec) only the radio metadata is flattened, with no JSON parse.
+    func telemetrySamples(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data?) -> [(metric: String, value: Double)] {
         let best = up.rxInfo.max { ($0.snr, $0.rssi) < ($1.snr, $1.rssi) }
         let radio = UplinkMetrics.Radio(rssi: best.map { Double($0.rssi) }, snr: best?.snr, frequency: Double(up.txInfo.frequency),
                                         dataRate: up.dr, gatewayCount: up.rxInfo.count)
         let selection = UplinkMetrics.Selection(include: telemetryMetrics[info.applicationId])
+        guard let objectJSON else { return UplinkMetrics.metrics(object: .object([:]), radio: radio, selection: selection) }
         do { return try UplinkMetrics.metrics(objectJSON: objectJSON, radio: radio, selection: selection) } catch {
             logger.warning("telemetry: cannot flatten the decoded object", metadata: ["device.dev_eui": "\(info.devEui)", "error": "\(error)"])
             return []

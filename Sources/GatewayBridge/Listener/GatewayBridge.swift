@@ -83,6 +83,7 @@ public final class GatewayBridge: Service, Sendable {
         do {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(max(65_536, configuration.receiveBufferBytes)))
                 .channelOption(.datagramVectorReadMessageCount, value: n)
                 // Without a fixed allocator vector reads truncate datagrams (PITFALLS.md).
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: n * 2048))

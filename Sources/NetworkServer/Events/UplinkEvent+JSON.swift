@@ -97,7 +97,22 @@ struct JSONText {
 
     mutating func bool(_ b: Bool) { b ? raw("true") : raw("false") }
 
-    mutating func int(_ v: some BinaryInteger) { out.append(contentsOf: String(v).utf8) }
+    mutating func int(_ v: some BinaryInteger) {
+        guard let n = Int64(exactly: v) else { out.append(contentsOf: String(v).utf8); return }
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        var m = n.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - count] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
+                m /= 10
+                count += 1
+            } while m > 0
+            out.append(contentsOf: d[(20 - count)...])
+        }
+    }
 
     mutating func double(_ d: Double) {
         guard d.isFinite else { failed = true; return }
