@@ -17,7 +17,7 @@ struct BenchNSCommand: AsyncParsableCommand {
     @Option(help: "First offered rate of the search (uplinks/s).") var startRate: Int = 4000
     @Option(help: "Highest offered rate tried.") var maxRate: Int = 60_000
     @Option(help: "A trial is sustained only if the last uplink is processed within this many seconds after the last send.")
-    var maxDrain: Double = 1.0
+    var maxDrain: Double = 0.5
     @Option(help: "Offered rate of the latency run (uplinks/s).") var latencyRate: Int = 10_000
     @Option(help: "Seconds of the latency run.") var latencySeconds: Double = 5
     @Option(help: "Fraction of confirmed uplinks in the latency run.") var confirmed: Double = 0.1

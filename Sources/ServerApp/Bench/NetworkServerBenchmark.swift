@@ -33,7 +33,7 @@ public enum NetworkServerBenchmark {
         public var trialSeconds = 3.0
         public var startRate = 4000
         public var maxRate = 60_000
-        public var maxDrainSeconds = 1.0
+        public var maxDrainSeconds = 0.5
         public var latencyRate = 10_000
         public var latencySeconds = 5.0
         public var confirmedFraction = 0.1
