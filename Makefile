@@ -14,7 +14,7 @@ PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator selenium
 # Programs the benchmarks drive (load generators).
 BENCH_DEPS := wrk
 
-.PHONY: all deps run-deps test-deps bench-deps build release run simulate test bench bench-http bench-broker-memory fuzz clean
+.PHONY: all deps run-deps test-deps bench-deps build release run simulate test bench bench-http bench-broker-memory bench-memory fuzz clean
 
 all: build
 
@@ -63,6 +63,11 @@ bench-http: bench-deps
 bench-broker-memory: test-deps
 	$(SWIFT) build -c release --product lorikeet
 	LORIKEET_BINARY=.build/release/lorikeet python3 -m pytest -s -q Tests/python/test_broker_memory.py
+
+# Network server memory (issue #3): 100 000 ABP devices with active sessions under 500 MB resident.
+bench-memory: deps
+	swift build -c release --product lorikeet
+	.build/release/lorikeet bench ns-memory --devices 100000 --limit-mb 500
 
 fuzz: deps
 	@scripts/run-fuzz

@@ -14,6 +14,9 @@ public actor NetworkServer: Service {
     public let configuration: NetworkServerConfiguration
     /// Typed events (up, join, ack, txack, status, log) in ChirpStack's shapes.
     public nonisolated let events: AsyncStream<NetworkServerEvent>
+    /// The same events in the groups they are released in (one commit's worth), only when made
+    /// with `batchedEvents: true` (then `events` stays empty): one stream element per commit.
+    public nonisolated let eventBatches: AsyncStream<[NetworkServerEvent]>
 
     let regions: RegionCatalog
     let registry: any RegistryStore
@@ -23,12 +26,18 @@ public actor NetworkServer: Service {
     let transmit: @Sendable (DownlinkFrame) async throws -> Void
     var logger: Logger
     let eventContinuation: AsyncStream<NetworkServerEvent>.Continuation
+    let eventBatchContinuation: AsyncStream<[NetworkServerEvent]>.Continuation
+    let batchedEvents: Bool
     let adr: ADRAlgorithm
     let metrics = NSMetrics()
 
     var deduplicator: Deduplicator
     /// Copies heard and distinct uplinks since start, for `ns_dedup_ratio`.
     var dedupCounts: (heard: Int, unique: Int) = (0, 0)
+    /// Open deduplication windows by deadline, closed by one sweeper task (`sweepWindows`).
+    var windows = WindowQueue()
+    var sweeping = false
+    let windowTimer: WindowTimer
     var nextDownlinkID: UInt32 = 1
     /// Downlinks sent and awaiting TX_ACK: what to retry in RX2 and what to report.
     var inFlight: [UInt32: InFlightDownlink] = [:]
@@ -39,6 +48,7 @@ public actor NetworkServer: Service {
     /// Joins always read the registry (keys may have changed).
     var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64)] = [:]
     static let deviceCacheMillis: Int64 = 5_000
+    var lastDeviceCachePurge: Int64 = 0
     /// Sessions in memory (authoritative) and what is waiting to be committed (write-behind).
     var cache = SessionCache()
     var pending = WriteBehind()
@@ -64,9 +74,10 @@ public actor NetworkServer: Service {
     ///   - clock: drives the deduplication window (inject a manual clock in tests).
     ///   - nowMillis: wall clock for event times and expiry.
     ///   - transmit: sends a downlink (the gateway bridge's `send`).
+    ///   - batchedEvents: deliver events on `eventBatches` instead of `events`.
     public init(configuration: NetworkServerConfiguration, regions: RegionCatalog, registry: any RegistryStore,
                 sessions: any SessionStore, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
-                nowMillis: (@Sendable () -> Int64)? = nil,
+                nowMillis: (@Sendable () -> Int64)? = nil, batchedEvents: Bool = false,
                 transmit: @escaping @Sendable (DownlinkFrame) async throws -> Void) {
         self.configuration = configuration
         self.regions = regions
@@ -74,11 +85,14 @@ public actor NetworkServer: Service {
         self.sessions = sessions
         self.logger = logger
         self.clock = clock
+        self.windowTimer = WindowTimer.make(clock)
         self.nowMillis = nowMillis ?? { Int64(Date().timeIntervalSince1970 * 1000) }
         self.transmit = transmit
         self.adr = ADRAlgorithm(installationMargin: configuration.adrInstallationMargin)
         self.deduplicator = Deduplicator(lateMillis: Int64(max(configuration.deduplicationWindowMillis, 1)) * 10)
         (events, eventContinuation) = AsyncStream.makeStream(of: NetworkServerEvent.self, bufferingPolicy: .bufferingNewest(100_000))
+        (eventBatches, eventBatchContinuation) = AsyncStream.makeStream(of: [NetworkServerEvent].self, bufferingPolicy: .bufferingNewest(100_000))
+        self.batchedEvents = batchedEvents
     }
 
     /// Runs until shutdown; the server is driven by `receive(_:)` calls, so this only waits.
@@ -91,6 +105,7 @@ public actor NetworkServer: Service {
         }
         await stopWriteBehind()
         eventContinuation.finish()
+        eventBatchContinuation.finish()
     }
 
     // MARK: Intake and deduplication
@@ -99,23 +114,47 @@ public actor NetworkServer: Service {
     /// copies arriving inside it are merged; when it closes the uplink is processed once with
     /// every gateway's metadata.
     public func receive(_ frame: UplinkFrame) {
+        intake(frame, now: nowMillis(), deadline: windowTimer.now() + .milliseconds(configuration.deduplicationWindowMillis))
+        startSweeper()
+    }
+
+    /// Takes the frames of one read burst from the gateway bridge, in arrival order: one actor
+    /// hop for the whole batch instead of one per frame.
+    public func receive(batch frames: [UplinkFrame]) {
         let now = nowMillis()
+        let deadline = windowTimer.now() + .milliseconds(configuration.deduplicationWindowMillis)
+        for frame in frames { intake(frame, now: now, deadline: deadline) }
+        startSweeper()
+    }
+
+    private func intake(_ frame: UplinkFrame, now: Int64, deadline: Duration) {
         let outcome = deduplicator.add(frame, now: now)
         countForDedup(opened: outcome == .opened)
         switch outcome {
         case .merged: return
-        case .late:
-            drop(.duplicate)
-            return
-        case .opened:
-            let payload = frame.phyPayload
-            let window = Duration.milliseconds(configuration.deduplicationWindowMillis)
-            let clock = self.clock
-            Task {
-                try? await clock.sleep(for: window)
-                await self.closeWindow(payload)
+        case .late: drop(.duplicate)
+        case .opened: windows.append(deadline: deadline, payload: frame.phyPayload)
+        }
+    }
+
+    private func startSweeper() {
+        guard !sweeping, !windows.isEmpty else { return }
+        sweeping = true
+        Task { await self.sweepWindows() }
+    }
+
+    /// Closes windows as they fall due, in order, until none is open; `receive` starts it again.
+    func sweepWindows() async {
+        while let deadline = windows.firstDeadline {
+            if windowTimer.now() < deadline {
+                do { try await windowTimer.sleepUntil(deadline) } catch { break }
+            }
+            let now = windowTimer.now()
+            while let payload = windows.popDue(now: now) {
+                await closeWindow(payload)
             }
         }
+        sweeping = false
     }
 
     func countForDedup(opened: Bool) {
@@ -179,11 +218,21 @@ public actor NetworkServer: Service {
     }
 
     func emit(_ event: NetworkServerEvent) {
-        eventContinuation.yield(event)
+        if batchedEvents { eventBatchContinuation.yield([event]) } else { eventContinuation.yield(event) }
+    }
+
+    /// Emits events released together (a commit's worth) as one batch.
+    func emit(all events: [NetworkServerEvent]) {
+        guard !events.isEmpty else { return }
+        if batchedEvents {
+            eventBatchContinuation.yield(events)
+        } else {
+            for e in events { eventContinuation.yield(e) }
+        }
     }
 
     func timeString(_ millis: Int64) -> String {
-        Date(timeIntervalSince1970: Double(millis) / 1000).ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        EventTime.string(millis: millis)
     }
 
     func logEvent(_ level: String, _ code: String, _ description: String, device: DeviceInfo?, context: [String: String] = [:]) {
@@ -207,7 +256,12 @@ public actor NetworkServer: Service {
             return nil
         }
         let info = await deviceInfo(device, profile)
-        if deviceCache.count > 200_000 { deviceCache = deviceCache.filter { $0.value.expires > now } }
+        // Expired entries go at most once a second once the cache is large, so a big fleet keeps
+        // only the devices heard in the last `deviceCacheMillis` (memory), at O(1) amortised cost.
+        if deviceCache.count > 10_000, now - lastDeviceCachePurge > 1_000 {
+            deviceCache = deviceCache.filter { $0.value.expires > now }
+            lastDeviceCachePurge = now
+        }
         deviceCache[devEUI] = (device, profile, info, now + Self.deviceCacheMillis)
         return (device, profile, info)
     }

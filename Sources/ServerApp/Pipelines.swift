@@ -25,75 +25,99 @@ struct Pipelines: Sendable {
     /// The event detectors, fed every sample written (nil = none defined).
     let events: EventsFeed?
     let logger: Logger
+    /// Device profiles by id for the `up` path (which only needs the codec name), kept 5 s like
+    /// the network server's device cache, so an uplink does not read and decode the profile.
+    let profiles = ProfileCache()
 
     // MARK: Events → codec → MQTT + telemetry
 
     func handle(_ event: NetworkServerEvent) async {
-        logger.debug("ns event", metadata: ["event.type": "\(event.type)"])
-        guard let info = event.deviceInfo else {
-            logger.debug("ns event without device", metadata: ["event.type": "\(event.type)"])
-            return
-        }
-        var json = Array(event.jsonData())
-        if case let .up(up) = event {
-            let profile = try? await registry.deviceProfile(id: info.deviceProfileId)
-            var object: JSONObject?
-            if let codecName = profile?.codec, !codecName.isEmpty, let port = up.fPort, port > 0 {
-                do {
-                    let decoded = try await codecs.decode(codec: codecName, bytes: up.payload, fPort: Int(port), time: Date())
-                    if decoded.errors.isEmpty {
-                        object = decoded.data
-                    } else {
-                        publishLog(info, code: "UPLINK_CODEC", "codec \(codecName) reported: \(decoded.errors.joined(separator: "; "))",
-                                   context: ["deduplication_id": up.deduplicationId])
+        await handle(batch: [event])
+    }
+
+    /// Handles the events of one network-server commit: each `up` is decoded by its codec, then
+    /// the telemetry of the whole batch is written in ONE store transaction, the detectors are
+    /// fed, and the events are published in order. Per event this is what `handle(_:)` always
+    /// did (telemetry stored before the event is published); one transaction per batch instead
+    /// of one per uplink is what lets the store keep up at thousands of uplinks per second.
+    func handle(batch events: [NetworkServerEvent]) async {
+        var outgoing: [(topic: String, bytes: [UInt8])] = []
+        var points: [String: [TelemetryPoint]] = [:]
+        var samples: [(info: DeviceInfo, time: Int64, metrics: [(metric: String, value: Double)])] = []
+        outgoing.reserveCapacity(events.count)
+        for event in events {
+            logger.debug("ns event", metadata: ["event.type": "\(event.type)"])
+            guard let info = event.deviceInfo else {
+                logger.debug("ns event without device", metadata: ["event.type": "\(event.type)"])
+                continue
+            }
+            var json = Array(event.jsonData())
+            if case let .up(up) = event {
+                let profile = await profiles.profile(id: info.deviceProfileId, registry: registry)
+                var object: JSONObject?
+                if let codecName = profile?.codec, !codecName.isEmpty, let port = up.fPort, port > 0 {
+                    do {
+                        let decoded = try await codecs.decode(codec: codecName, bytes: up.payload, fPort: Int(port), time: Date())
+                        if decoded.errors.isEmpty {
+                            object = decoded.data
+                        } else {
+                            publishLog(info, code: "UPLINK_CODEC", "codec \(codecName) reported: \(decoded.errors.joined(separator: "; "))",
+                                       context: ["deduplication_id": up.deduplicationId])
+                        }
+                    } catch {
+                        publishLog(info, code: "UPLINK_CODEC", "codec \(codecName) failed: \(error)", context: ["deduplication_id": up.deduplicationId])
                     }
-                } catch {
-                    publishLog(info, code: "UPLINK_CODEC", "codec \(codecName) failed: \(error)", context: ["deduplication_id": up.deduplicationId])
                 }
+                var objectJSON: Data?
+                if let object {
+                    var text = ""
+                    JSONValue.object(object).write(to: &text)
+                    // The event JSON is an object: add `"object": …` as its first member.
+                    if json.first == UInt8(ascii: "{") {
+                        json = [UInt8(ascii: "{")] + Array("\"object\":\(text)".utf8) + (json.count > 2 ? [UInt8(ascii: ",")] : []) + json.dropFirst()
+                    }
+                    objectJSON = Data(text.utf8)
+                }
+                let time = Int64(Date().timeIntervalSince1970 * 1000)
+                let metrics = telemetrySamples(up, info: info, objectJSON: objectJSON)
+                if !metrics.isEmpty {
+                    points[info.applicationId, default: []].append(contentsOf: metrics.map {
+                        TelemetryPoint(device: info.devEui, metric: $0.metric, time: time, value: $0.value)
+                    })
+                }
+                samples.append((info, time, metrics))
             }
-            if let object {
-                var text = ""
-                JSONValue.object(object).write(to: &text)
-                // The event JSON is an object: add `"object": …` as its first member.
-                if json.first == UInt8(ascii: "{") {
-                    json = [UInt8(ascii: "{")] + Array("\"object\":\(text)".utf8) + (json.count > 2 ? [UInt8(ascii: ",")] : []) + json.dropFirst()
-                }
-                await store(up, info: info, objectJSON: Data(text.utf8))
-            } else {
-                await store(up, info: info, objectJSON: Data("{}".utf8))
+            outgoing.append(("application/\(info.applicationId)/device/\(info.devEui)/event/\(event.type)", json))
+        }
+        for (application, batch) in points {
+            do { try telemetry.write(batch, application: application) } catch {
+                logger.error("telemetry write failed", metadata: ["application.id": "\(application)", "telemetry.points": "\(batch.count)",
+                                                                  "error": "\(error)"])
             }
         }
-        publish(topic: "application/\(info.applicationId)/device/\(info.devEui)/event/\(event.type)", bytes: json)
+        if let detectors = self.events {
+            for s in samples {
+                await detectors.ingest(device: s.info.devEui, application: s.info.applicationId, deviceProfile: s.info.deviceProfileId,
+                                       time: s.time, metrics: s.metrics)
+            }
+        }
+        for o in outgoing { publish(topic: o.topic, bytes: o.bytes) }
     }
 
-    /// Numeric fields of the decoded object + radio metadata → telemetry (device = DevEUI).
-    /// The same samples (plus an `uplink` arrival sample) go to the event detectors.
-    func store(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data) async {
-        let time = Int64(Date().timeIntervalSince1970 * 1000)
-        let metrics = writeTelemetry(up, info: info, objectJSON: objectJSON, time: time)
-        await events?.ingest(device: info.devEui, application: info.applicationId, deviceProfile: info.deviceProfileId,
-                             time: time, metrics: metrics)
-    }
-
-    /// Writes and returns the samples stored (none when the object cannot be flattened).
-    func writeTelemetry(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data, time: Int64) -> [(metric: String, value: Double)] {
+    /// Numeric fields of the decoded object + radio metadata (device = DevEUI), the samples that
+    /// go to the telemetry store and, with an `uplink` arrival sample, to the event detectors
+    /// (none when the object cannot be flattened).
+    /// Without a decoded object (no codec) only the radio metadata is flattened, with no JSON parse.
+    func telemetrySamples(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data?) -> [(metric: String, value: Double)] {
         let best = up.rxInfo.max { ($0.snr, $0.rssi) < ($1.snr, $1.rssi) }
         let radio = UplinkMetrics.Radio(rssi: best.map { Double($0.rssi) }, snr: best?.snr, frequency: Double(up.txInfo.frequency),
                                         dataRate: up.dr, gatewayCount: up.rxInfo.count)
-        let metrics: [(metric: String, value: Double)]
         let selection = UplinkMetrics.Selection(include: telemetryMetrics[info.applicationId])
-        do { metrics = try UplinkMetrics.metrics(objectJSON: objectJSON, radio: radio, selection: selection) } catch {
+        guard let objectJSON else { return UplinkMetrics.metrics(object: .object([:]), radio: radio, selection: selection) }
+        do { return try UplinkMetrics.metrics(objectJSON: objectJSON, radio: radio, selection: selection) } catch {
             logger.warning("telemetry: cannot flatten the decoded object", metadata: ["device.dev_eui": "\(info.devEui)", "error": "\(error)"])
             return []
         }
-        guard !metrics.isEmpty else { return [] }
-        do {
-            try telemetry.write(metrics.map { TelemetryPoint(device: info.devEui, metric: $0.metric, time: time, value: $0.value) },
-                                application: info.applicationId)
-        } catch {
-            logger.error("telemetry write failed", metadata: ["device.dev_eui": "\(info.devEui)", "error": "\(error)"])
-        }
-        return metrics
     }
 
     /// Gateway state (ChirpStack v4 `gateway/{id}/state/conn`, retained).
@@ -239,4 +263,30 @@ struct GatewayState: Encodable {
     var gatewayId: String
     var state: String
     var lastSeen: String?
+}
+
+/// Device profiles read from the registry, each kept for `ttlMillis`.
+final class ProfileCache: @unchecked Sendable {
+    static let ttlMillis: Int64 = 5_000
+    private let lock = NSLock()
+    private var entries: [String: (profile: DeviceProfile?, expires: Int64)] = [:]
+
+    func profile(id: String, registry: SQLiteRegistry) async -> DeviceProfile? {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if let hit = cached(id), hit.expires > now { return hit.profile }
+        let profile = (try? await registry.deviceProfile(id: id)) ?? nil
+        store(id, profile, expires: now + Self.ttlMillis, now: now)
+        return profile
+    }
+
+    private func cached(_ id: String) -> (profile: DeviceProfile?, expires: Int64)? {
+        lock.withLock { entries[id] }
+    }
+
+    private func store(_ id: String, _ profile: DeviceProfile?, expires: Int64, now: Int64) {
+        lock.withLock {
+            if entries.count > 10_000 { entries = entries.filter { $0.value.expires > now } }
+            entries[id] = (profile, expires)
+        }
+    }
 }

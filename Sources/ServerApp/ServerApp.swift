@@ -60,10 +60,10 @@ public final class ServerApp: Sendable {
         let regions = try DataDirectory.loadRegions(configuration.regionsDir)
         let known = KnownGateways(try await registry.gateways().map(\.gatewayEUI))
         knownGateways = known
-        let bridge = GatewayBridge(configuration: configuration.gatewayBridge, logger: logger, isKnownGateway: { known.contains($0) })
+        let bridge = GatewayBridge(configuration: configuration.gatewayBridge, logger: logger, batchedUplinks: true, isKnownGateway: { known.contains($0) })
         self.bridge = bridge
         networkServer = NetworkServer(configuration: configuration.networkServer, regions: regions, registry: registry, sessions: registry,
-                                      logger: logger) { frame in try await bridge.send(frame) }
+                                      logger: logger, batchedEvents: true) { frame in try await bridge.send(frame) }
         broker = BrokerServer(configuration: configuration.broker, logger: logger,
                               authenticator: APIKeyBrokerAuthenticator(configuration: configuration.broker, registry: registry, adminKey: key))
         do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {
@@ -207,7 +207,8 @@ struct Glue: Service {
         }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await frame in bridge.uplinks { await networkServer.receive(frame) }
+                // One hop into the network server per read burst, not per frame.
+                for await batch in bridge.uplinkBatches { await networkServer.receive(batch: batch) }
             }
             group.addTask {
                 for await event in bridge.events {
@@ -233,7 +234,7 @@ struct Glue: Service {
             }
             group.addTask {
                 // Events in order: codec, then MQTT and the telemetry store.
-                for await event in networkServer.events { await pipelines.handle(event) }
+                for await batch in networkServer.eventBatches { await pipelines.handle(batch: batch) }
             }
             if let commands {
                 group.addTask {

@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
             CodecsBenchCommand.self,
             BenchRulesCommand.self,
             BenchNSCommand.self,
+            BenchNSMemoryCommand.self,
             StoreBenchCommand.self,
             BrokerBenchCommand.self,
         ]

@@ -49,7 +49,8 @@ final class BridgeCore: Sendable {
 
     /// Handles one received datagram.
     func handle(_ bytes: [UInt8], from socketAddress: SocketAddress, now: Int64) -> Outcome {
-        let address = socketAddress.description
+        // Formatting the address costs more than parsing a datagram: only done where it is used.
+        var address: String { socketAddress.description }
         var outcome = Outcome()
         let datagram: Datagram
         do {

@@ -18,8 +18,12 @@ public import ServiceLifecycle
 /// try await bridge.send(downlink)
 /// ```
 public final class GatewayBridge: Service, Sendable {
-    /// Frames received from gateways, one per antenna that heard them, CRC-valid only.
+    /// Frames received from gateways, one per antenna that heard them, CRC-valid only (empty
+    /// when the bridge was made with `batchedUplinks: true`).
     public let uplinks: AsyncStream<UplinkFrame>
+    /// The same frames grouped per socket read burst, in arrival order (only when made with
+    /// `batchedUplinks: true`): one stream element per burst instead of one per frame.
+    public let uplinkBatches: AsyncStream<[UplinkFrame]>
     /// Status reports, TX_ACK results and gateway registrations.
     public let events: AsyncStream<GatewayBridgeEvent>
 
@@ -29,6 +33,8 @@ public final class GatewayBridge: Service, Sendable {
     let group: any EventLoopGroup
     let wallClockMillis: @Sendable () -> Int64
     private let uplinkContinuation: AsyncStream<UplinkFrame>.Continuation
+    private let batchContinuation: AsyncStream<[UplinkFrame]>.Continuation
+    let batchedUplinks: Bool
     private let eventContinuation: AsyncStream<GatewayBridgeEvent>.Continuation
     private let channelBox = NIOLockedValueBox<(any Channel)?>(nil)
     private let boundPromise: EventLoopPromise<SocketAddress>
@@ -37,8 +43,10 @@ public final class GatewayBridge: Service, Sendable {
     ///   - isKnownGateway: asks the registry whether a gateway is provisioned; consulted once per
     ///     gateway the first time it is heard.
     ///   - wallClockMillis: the time source for "last seen" and log rate limiting.
+    ///   - batchedUplinks: deliver frames on `uplinkBatches` (one element per read burst) instead
+    ///     of `uplinks`.
     public init(configuration: GatewayBridgeConfiguration, logger: Logger,
-                eventLoopGroup: (any EventLoopGroup)? = nil,
+                eventLoopGroup: (any EventLoopGroup)? = nil, batchedUplinks: Bool = false,
                 isKnownGateway: @escaping @Sendable (EUI64) -> Bool = { _ in false },
                 wallClockMillis: (@Sendable () -> Int64)? = nil) {
         self.configuration = configuration
@@ -48,6 +56,8 @@ public final class GatewayBridge: Service, Sendable {
         self.core = BridgeCore(configuration: configuration, logger: logger, isKnownGateway: isKnownGateway)
         self.wallClockMillis = wallClockMillis ?? { Int64(Date().timeIntervalSince1970 * 1000) }
         (uplinks, uplinkContinuation) = AsyncStream.makeStream(of: UplinkFrame.self, bufferingPolicy: .bufferingNewest(100_000))
+        (uplinkBatches, batchContinuation) = AsyncStream.makeStream(of: [UplinkFrame].self, bufferingPolicy: .bufferingNewest(100_000))
+        self.batchedUplinks = batchedUplinks
         (events, eventContinuation) = AsyncStream.makeStream(of: GatewayBridgeEvent.self, bufferingPolicy: .bufferingNewest(10_000))
         boundPromise = eventLoopGroup.next().makePromise(of: SocketAddress.self)
     }
@@ -65,6 +75,7 @@ public final class GatewayBridge: Service, Sendable {
     public func run() async throws {
         let core = self.core
         let uplinks = uplinkContinuation
+        let batches = batchedUplinks ? batchContinuation : nil
         let events = eventContinuation
         let clock = wallClockMillis
         let n = max(1, configuration.vectorReadCount)
@@ -72,13 +83,14 @@ public final class GatewayBridge: Service, Sendable {
         do {
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(max(65_536, configuration.receiveBufferBytes)))
                 .channelOption(.datagramVectorReadMessageCount, value: n)
                 // Without a fixed allocator vector reads truncate datagrams (PITFALLS.md).
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: n * 2048))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            DatagramHandler(core: core, uplinks: uplinks, events: events, clock: clock))
+                            DatagramHandler(core: core, uplinks: uplinks, batches: batches, events: events, clock: clock))
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port)
@@ -102,6 +114,7 @@ public final class GatewayBridge: Service, Sendable {
         }
         channelBox.withLockedValue { $0 = nil }
         uplinkContinuation.finish()
+        batchContinuation.finish()
         eventContinuation.finish()
         logger.info("packet-forwarder listener stopped")
     }
@@ -126,19 +139,23 @@ public final class GatewayBridge: Service, Sendable {
 }
 
 /// Reads datagrams, lets `BridgeCore` decide, writes the acknowledgement and hands frames on.
-final class DatagramHandler: ChannelInboundHandler, Sendable {
+final class DatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     let core: BridgeCore
     let uplinks: AsyncStream<UplinkFrame>.Continuation
+    /// When set, frames are collected during a read burst and yielded together.
+    let batches: AsyncStream<[UplinkFrame]>.Continuation?
+    var burst: [UplinkFrame] = []
     let events: AsyncStream<GatewayBridgeEvent>.Continuation
     let clock: @Sendable () -> Int64
 
-    init(core: BridgeCore, uplinks: AsyncStream<UplinkFrame>.Continuation, events: AsyncStream<GatewayBridgeEvent>.Continuation,
-         clock: @escaping @Sendable () -> Int64) {
+    init(core: BridgeCore, uplinks: AsyncStream<UplinkFrame>.Continuation, batches: AsyncStream<[UplinkFrame]>.Continuation?,
+         events: AsyncStream<GatewayBridgeEvent>.Continuation, clock: @escaping @Sendable () -> Int64) {
         self.core = core
         self.uplinks = uplinks
+        self.batches = batches
         self.events = events
         self.clock = clock
     }
@@ -152,11 +169,19 @@ final class DatagramHandler: ChannelInboundHandler, Sendable {
             buffer.writeBytes(reply)
             context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
         }
-        for frame in outcome.frames { uplinks.yield(frame) }
+        if batches != nil {
+            burst.append(contentsOf: outcome.frames)
+        } else {
+            for frame in outcome.frames { uplinks.yield(frame) }
+        }
         for event in outcome.events { events.yield(event) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if let batches, !burst.isEmpty {
+            batches.yield(burst)
+            burst = []
+        }
         context.flush()
     }
 

@@ -39,6 +39,12 @@ public enum NetworkServerEvent: Sendable, Equatable {
 
     /// The event's JSON (ChirpStack v4 shape, camelCase keys).
     public func jsonData() -> Data {
+        if case let .up(e) = self, let bytes = e.jsonBytes() { return Data(bytes) }
+        return encodedWithFoundation()
+    }
+
+    /// `jsonData()` through `JSONEncoder` (the reference the hand-written `up` JSON is tested against).
+    func encodedWithFoundation() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data?
@@ -109,11 +115,16 @@ public struct EventTxInfo: Codable, Sendable, Equatable {
         }
     }
 
+    /// "4/5" → "CR_4_5" (ChirpStack's enum name), without Foundation's string search.
+    static func codeRateName(_ cr: String) -> String {
+        "CR_" + String(decoding: cr.utf8.map { $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
+
     init(frequency: UInt32, modulation: Modulation) {
         self.frequency = frequency
         switch modulation {
         case let .lora(sf, bw, cr):
-            self.modulation = EventModulation(lora: .init(bandwidth: bw, spreadingFactor: sf, codeRate: "CR_" + cr.replacingOccurrences(of: "/", with: "_")))
+            self.modulation = EventModulation(lora: .init(bandwidth: bw, spreadingFactor: sf, codeRate: Self.codeRateName(cr)))
         case let .fsk(rate, dev):
             self.modulation = EventModulation(fsk: .init(datarate: rate, frequencyDeviation: dev))
         case .lrFHSS:

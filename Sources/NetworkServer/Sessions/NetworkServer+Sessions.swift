@@ -63,7 +63,7 @@ extension NetworkServer {
             try await sessions.commitBatch(sessions: Array(batch.full.values),
                                            counters: batch.counters.map { (devEUI: $0.key, fCntUp: $0.value) }, uplinks: batch.uplinks)
             metrics.commits.increment()
-            for e in batch.events { emit(e) }
+            emit(all: batch.events)
         } catch {
             // Nothing of the batch is stored: mark its sessions again (their newest state), keep
             // the events (the frames were valid) and report the storage failure.
@@ -72,7 +72,7 @@ extension NetworkServer {
             }
             logger.error("session commit failed", metadata: ["ns.error": "\(error)", "ns.sessions": "\(batch.full.count + batch.counters.count)"])
             logEvent("ERROR", "STORAGE", "\(batch.uplinks.count) uplinks' session state not saved: \(error)", device: nil)
-            for e in batch.events { emit(e) }
+            emit(all: batch.events)
             throw error
         }
     }

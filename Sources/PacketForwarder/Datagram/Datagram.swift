@@ -67,7 +67,14 @@ public enum Datagram: Sendable, Equatable {
         case .pullData: self = .pullData(version: version, token: token, gatewayEUI: try eui())
         case .pushData:
             let gateway = try eui()
-            let payload = try JSONCoding.decode(PushDataPayload.self, from: b[12...], what: "PUSH_DATA")
+            // The common shape goes through the byte-level fast path; anything else (and every
+            // malformed input) through the strict decoder, which gives the verdict and the reason.
+            let payload: PushDataPayload
+            if let fast = PushDataFastPath.parse(JSONCoding.trimmed(b[12...])) {
+                payload = fast
+            } else {
+                payload = try JSONCoding.decode(PushDataPayload.self, from: b[12...], what: "PUSH_DATA")
+            }
             self = .pushData(version: version, token: token, gatewayEUI: gateway, payload: payload)
         case .pullResp:
             let payload = try JSONCoding.decode(PullRespPayload.self, from: b[4...], what: "PULL_RESP")
