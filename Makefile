@@ -10,7 +10,7 @@ RUN_DEPS := libjs-chart.js libjs-codemirror
 # Programs the tests talk to (real peers over real sockets; headless Chromium for the dashboard).
 TEST_DEPS := mosquitto mosquitto-clients python3-pip valgrind chromium chromium-driver
 # Python packages the tests use as independent protocol peers.
-PIP_TEST_DEPS := pytest paho-mqtt cryptography selenium
+PIP_TEST_DEPS := pytest paho-mqtt cryptography openapi-spec-validator selenium
 
 .PHONY: all deps run-deps test-deps build release run test bench fuzz clean
 

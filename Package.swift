@@ -113,8 +113,8 @@ let networkServerTargets: [Target] = [
         ],
         swiftSettings: swiftSettings
     ),
-    .target(name: "Registry", dependencies: ["SQLite", "LoRaWAN"], swiftSettings: swiftSettings),
-    .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoRaWAN"], swiftSettings: swiftSettings),
+    .target(name: "Registry", dependencies: ["SQLite", "LoRaWAN", "COpenSSL"], swiftSettings: swiftSettings),
+    .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoRaWAN", "SQLite"], swiftSettings: swiftSettings),
     .target(
         name: "NetworkServer",
         dependencies: [
@@ -141,7 +141,9 @@ let networkServerTargets: [Target] = [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ],
-        swiftSettings: swiftSettings
+        exclude: ["OpenAPI"],
+        swiftSettings: swiftSettings,
+        plugins: ["EmbedOpenAPI"]
     ),
     .target(
         name: "ServerApp",
@@ -288,6 +290,17 @@ let executableTargets: [Target] = [
     ),
 ]
 
+// MARK: - HTTP API and access control (issue #8): OpenAPI fragments embedded at build time
+
+let httpAPITargets: [Target] = [
+    .executableTarget(name: "EmbedOpenAPITool", path: "Sources/EmbedOpenAPITool"),
+    .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["EmbedOpenAPITool"]),
+    .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "Registry", "LoRaWAN",
+                                                     .product(name: "Hummingbird", package: "hummingbird"),
+                                                     .product(name: "HummingbirdTesting", package: "hummingbird")],
+                swiftSettings: swiftSettings),
+]
+
 // Every area's targets, in level order.
 let allTargets: [Target] =
     systemLibraries
@@ -303,6 +316,7 @@ let allTargets: [Target] =
     + brokerTargets
     + dashboardTargets
     + simulatorTargets
+    + httpAPITargets
     + executableTargets
 
 let package = Package(

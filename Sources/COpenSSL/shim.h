@@ -64,4 +64,41 @@ static inline int lorikeet_cmac_final16(EVP_MAC_CTX *ctx, unsigned char *out) {
     return outl == 16;
 }
 
+/// AES key wrap (RFC 3394) with the default initial value A6A6A6A6A6A6A6A6, for a key-encryption
+/// key of 16, 24 or 32 bytes. `encrypt` = 1 wraps `in` (a multiple of 8 bytes, at least 16) into
+/// `inl` + 8 bytes at `out`; `encrypt` = 0 unwraps `inl` bytes into `inl` - 8 and fails (returns 0)
+/// when the integrity check does not hold. Returns the number of bytes written, or 0 on failure.
+static inline int lorikeet_aes_key_wrap(const unsigned char *kek, int keklen, int encrypt,
+                                        const unsigned char *in, int inl, unsigned char *out) {
+    const EVP_CIPHER *cipher;
+    switch (keklen) {
+    case 16: cipher = EVP_aes_128_wrap(); break;
+    case 24: cipher = EVP_aes_192_wrap(); break;
+    case 32: cipher = EVP_aes_256_wrap(); break;
+    default: return 0;
+    }
+    if (inl < 16 || inl % 8 != 0) return 0;
+    if (!encrypt && inl < 24) return 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) return 0;
+    EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+    int total = 0, outl = 0;
+    if (EVP_CipherInit_ex(ctx, cipher, NULL, kek, NULL, encrypt) != 1) goto fail;
+    if (EVP_CipherUpdate(ctx, out, &outl, in, inl) <= 0) goto fail;
+    total = outl;
+    if (EVP_CipherFinal_ex(ctx, out + total, &outl) != 1) goto fail;
+    total += outl;
+    EVP_CIPHER_CTX_free(ctx);
+    return total;
+fail:
+    EVP_CIPHER_CTX_free(ctx);
+    return 0;
+}
+
+/// SHA-256 of `inl` bytes into 32 bytes at `out`. Returns 1 on success.
+static inline int lorikeet_sha256(const unsigned char *in, size_t inl, unsigned char *out) {
+    unsigned int size = 0;
+    return EVP_Digest(in, inl, out, &size, EVP_sha256(), NULL) == 1 && size == 32;
+}
+
 #endif

@@ -1,5 +1,6 @@
 import Foundation
 public import RegionalParameters
+public import Registry
 
 /// The data directory and the files the server keeps there.
 public struct DataDirectory: Sendable {
@@ -14,6 +15,38 @@ public struct DataDirectory: Sendable {
 
     public var registryPath: String { (path as NSString).appendingPathComponent("registry.sqlite") }
     public var adminKeyPath: String { (path as NSString).appendingPathComponent("admin.key") }
+    public var keyEncryptionKeyPath: String { (path as NSString).appendingPathComponent("kek.key") }
+
+    /// The key-encryption key for device keys at rest: `LORIKEET_KEK` (hex) when set, else
+    /// `kek.key` (created on first start: 32 random bytes as hex, mode 0600). Keep a copy of it:
+    /// without it the stored device keys cannot be read. Returns the key and where it came from.
+    public func keyEncryptionKey(environment: [String: String]? = nil) throws -> (key: KeyEncryptionKey, source: String, created: Bool) {
+        if let hex = (environment ?? ProcessInfo.processInfo.environment)["LORIKEET_KEK"], !hex.isEmpty {
+            do { return (try KeyEncryptionKey(hex: hex), "LORIKEET_KEK", false) } catch {
+                throw ServerAppError.invalidConfiguration("LORIKEET_KEK: \(error)")
+            }
+        }
+        if let data = FileManager.default.contents(atPath: keyEncryptionKeyPath) {
+            do { return (try KeyEncryptionKey(hex: String(decoding: data, as: UTF8.self)), keyEncryptionKeyPath, false) } catch {
+                throw ServerAppError.dataDirectory("\(keyEncryptionKeyPath): \(error)")
+            }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        guard FileManager.default.createFile(atPath: keyEncryptionKeyPath, contents: Data((hex + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw ServerAppError.dataDirectory("cannot write \(keyEncryptionKeyPath)")
+        }
+        do { return (try KeyEncryptionKey(hex: hex), keyEncryptionKeyPath, true) } catch {
+            throw ServerAppError.dataDirectory("\(keyEncryptionKeyPath): \(error)")
+        }
+    }
+
+    /// Opens the registry with the key-encryption key (wrapping any keys stored in plaintext).
+    public func openRegistry() throws -> SQLiteRegistry {
+        let kek = try keyEncryptionKey()
+        return try SQLiteRegistry(path: registryPath, keyEncryptionKey: kek.key)
+    }
 
     /// The admin API key: read from `admin.key`, or created (32 random bytes as hex, mode 0600)
     /// on first start. Returns the key and whether it was just created.

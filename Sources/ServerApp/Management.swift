@@ -1,4 +1,5 @@
 import Foundation
+import HTTPAPI
 public import LoRaWAN
 public import Registry
 
@@ -9,7 +10,7 @@ public struct Management: Sendable {
 
     public init(dataDir: String) throws {
         let dir = try DataDirectory(path: dataDir)
-        registry = try SQLiteRegistry(path: dir.registryPath)
+        registry = try dir.openRegistry()
     }
 
     public init(registry: SQLiteRegistry) { self.registry = registry }
@@ -138,5 +139,12 @@ enum CSV {
             }
         }
         return out
+    }
+}
+
+extension Management {
+    /// The merged OpenAPI 3.1 document (what `GET /api/openapi.json` serves), for `lorikeet openapi`.
+    public static func openAPIDocument() throws -> [UInt8] {
+        Array(try OpenAPIDocument.merged().data)
     }
 }

@@ -47,7 +47,9 @@ public final class ServerApp: Sendable {
         let (key, created) = try dir.adminKey()
         adminKey = key
         if created { logger.info("admin API key created", metadata: ["server.admin_key_path": "\(dir.adminKeyPath)"]) }
-        registry = try SQLiteRegistry(path: dir.registryPath)
+        let kek = try dir.keyEncryptionKey()
+        if kek.created { logger.info("key-encryption key created (keep a copy: device keys cannot be read without it)", metadata: ["server.kek_path": "\(kek.source)"]) }
+        registry = try SQLiteRegistry(path: dir.registryPath, keyEncryptionKey: kek.key)
         let regions = try DataDirectory.loadRegions(configuration.regionsDir)
         let known = KnownGateways(try await registry.gateways().map(\.gatewayEUI))
         knownGateways = known
@@ -55,7 +57,8 @@ public final class ServerApp: Sendable {
         self.bridge = bridge
         networkServer = NetworkServer(configuration: configuration.networkServer, regions: regions, registry: registry, sessions: registry,
                                       logger: logger) { frame in try await bridge.send(frame) }
-        broker = BrokerServer(configuration: configuration.broker, logger: logger)
+        broker = BrokerServer(configuration: configuration.broker, logger: logger,
+                              authenticator: APIKeyBrokerAuthenticator(configuration: configuration.broker, registry: registry, adminKey: key))
         do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {
             throw ServerAppError.dataDirectory("telemetry store: \(error)")
         }
@@ -82,15 +85,7 @@ public final class ServerApp: Sendable {
 
     /// Runs every service until a signal or cancellation.
     public func run() async throws {
-        let router = AdminAPI.router(registry: registry, sessions: registry, adminKey: adminKey) { [networkServer] eui, port, data, confirmed in
-            try await networkServer.enqueueDownlink(devEUI: eui, fPort: port, data: data, confirmed: confirmed)
-        }
-        let dataDir = configuration.dataDir
-        AdminAPI.addQueryRoutes(to: router, adminKey: adminKey) { sql, format in
-            let engine = try AnalyticsEngine(dataDirectory: dataDir)
-            let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
-            return result.render(format == "csv" ? .csv : .json)
-        }
+        let router = makeRouter()
         // The web dashboard (static pages at /ui/ that call the API with the user's key).
         Dashboard.addRoutes(to: router)
         let box = httpAddress
@@ -117,6 +112,23 @@ public final class ServerApp: Sendable {
         ]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+extension ServerApp {
+    /// The HTTP API: access middleware, REST core, analytics query, OpenAPI document.
+    func makeRouter() -> Router<APIRequestContext> {
+        let api = HTTPAPIConfiguration(maxBodyBytes: configuration.http.maxBodyBytes)
+        let core = CoreAPI(registry: registry, sessions: registry, configuration: api) { [networkServer] eui, port, data, confirmed in
+            try await networkServer.enqueueDownlink(devEUI: eui, fPort: port, data: data, confirmed: confirmed)
+        }
+        let dataDir = configuration.dataDir
+        let query = QueryAPI(configuration: api) { sql, format in
+            let engine = try AnalyticsEngine(dataDirectory: dataDir)
+            let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
+            return result.render(format == "csv" ? .csv : .json)
+        }
+        return HTTPAPI.router(adminKey: adminKey, registry: registry, core: core, query: query, configuration: api)
     }
 }
 

@@ -31,11 +31,19 @@ public struct ServerConfiguration: Codable, Sendable {
         public var host: String
         /// 0 picks an ephemeral port (tests).
         public var port: Int
-        public init(host: String = "127.0.0.1", port: Int = 8080) { self.host = host; self.port = port }
+        /// Largest request body accepted (413 above it); default 1 MiB.
+        public var maxBodyBytes: Int
+        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20) {
+            self.host = host; self.port = port; self.maxBodyBytes = maxBodyBytes
+        }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             host = try c.decodeIfPresent(String.self, forKey: .host) ?? "127.0.0.1"
             port = try c.decodeIfPresent(Int.self, forKey: .port) ?? 8080
+            maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? 1 << 20
+            guard maxBodyBytes >= 1024, maxBodyBytes <= 1 << 30 else {
+                throw DecodingError.dataCorruptedError(forKey: .maxBodyBytes, in: c, debugDescription: "must be 1024…1073741824")
+            }
         }
     }
 

@@ -25,6 +25,7 @@ struct Lorikeet: AsyncParsableCommand {
             ExportCommand.self,
             RetentionCommand.self,
             BrokerCommand.self,
+            APIKeyCommand.self, OpenAPICommand.self,
         ]
     )
 }

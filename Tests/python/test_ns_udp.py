@@ -56,7 +56,7 @@ def start_server(data_dir, udp, http):
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{http}/api/health", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{http}/healthz", timeout=1)
             break
         except Exception:
             if proc.poll() is not None:

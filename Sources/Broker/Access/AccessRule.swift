@@ -20,7 +20,7 @@ public struct AccessRule: Codable, Sendable, Equatable {
     public var topic: String
     /// Applies to this user name only.
     public var username: String?
-    /// Applies to this role only: `admin`, `application` or `anonymous`.
+    /// Applies to this role only: `admin`, `application`, `analyst` or `anonymous`.
     public var role: String?
 
     public init(effect: Effect, action: Action, topic: String, username: String? = nil, role: String? = nil) {
@@ -37,7 +37,8 @@ public struct AccessRule: Codable, Sendable, Equatable {
 /// Decides whether a principal may publish to a topic or subscribe to a filter.
 ///
 /// Two layers:
-/// 1. Application isolation, always: a principal that is not `admin` may only publish to, or
+/// 0. `analyst` principals never publish (and may subscribe to everything).
+/// 1. Application isolation, always: a principal that is not `admin` or `analyst` may only publish to, or
 ///    receive from, `application/{id}/…` topics of its own application. Subscriptions whose
 ///    filter names another application are refused; wildcard subscriptions (`#`,
 ///    `application/+/…`) are accepted, but messages of other applications are filtered out at
@@ -53,6 +54,7 @@ public struct AccessPolicy: Sendable {
 
     /// Whether `principal` may publish to `topic`.
     public func mayPublish(_ principal: Principal, topic: String) -> Bool {
+        if case .analyst = principal { return false }
         guard isolationAllows(principal, topicOrFilter: topic) else { return false }
         for rule in rules where rule.action != .subscribe && rule.appliesTo(principal) {
             if TopicFilter.matches(filter: rule.topic, topic: topic) { return rule.effect == .allow }
@@ -76,6 +78,7 @@ public struct AccessPolicy: Sendable {
     @inline(__always)
     public func mayReceive(_ principal: Principal, topic: String) -> Bool {
         if case .admin = principal { return true }
+        if case .analyst = principal { return true }
         return isolationAllows(principal, topicOrFilter: topic)
     }
 
@@ -83,6 +86,7 @@ public struct AccessPolicy: Sendable {
     /// level is checked; a `+` or `#` there is left to delivery-time filtering.
     func isolationAllows(_ principal: Principal, topicOrFilter: String) -> Bool {
         if case .admin = principal { return true }
+        if case .analyst = principal { return true }
         guard topicOrFilter.hasPrefix("application/") else { return true }
         let rest = topicOrFilter.utf8.dropFirst(12)
         let idBytes = rest.prefix { $0 != UInt8(ascii: "/") }

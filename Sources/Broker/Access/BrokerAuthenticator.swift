@@ -6,22 +6,25 @@ public enum Principal: Hashable, Sendable, CustomStringConvertible {
     case admin(username: String)
     /// Belongs to one application: may not touch another application's `application/{id}/…` topics.
     case application(id: String, username: String)
+    /// Read-only: may subscribe to (and receive) every topic, may not publish.
+    case analyst(username: String)
     /// Connected without credentials (only where `allowAnonymous` is set).
     case anonymous
 
     /// The user name the principal authenticated with, if any.
     public var username: String? {
         switch self {
-        case .admin(let u), .application(_, let u): u
+        case .admin(let u), .application(_, let u), .analyst(let u): u
         case .anonymous: nil
         }
     }
 
-    /// The role name ACL rules refer to: `admin`, `application` or `anonymous`.
+    /// The role name ACL rules refer to: `admin`, `application`, `analyst` or `anonymous`.
     public var role: String {
         switch self {
         case .admin: "admin"
         case .application: "application"
+        case .analyst: "analyst"
         case .anonymous: "anonymous"
         }
     }
@@ -30,6 +33,7 @@ public enum Principal: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .admin(let u): "admin(\(u))"
         case .application(let id, let u): "application(\(id), \(u))"
+        case .analyst(let u): "analyst(\(u))"
         case .anonymous: "anonymous"
         }
     }
@@ -92,6 +96,7 @@ public struct ConfigurationAuthenticator: BrokerAuthenticator {
         case "application":
             guard let id = user.applicationID else { return nil }
             return .application(id: id, username: username)
+        case "analyst": return .analyst(username: username)
         default: return nil
         }
     }

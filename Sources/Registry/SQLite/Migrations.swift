@@ -75,5 +75,28 @@ enum Migrations {
         );
         CREATE INDEX uplinks_device_time ON uplinks(dev_eui, time);
         """),
+        ("0003_access", """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            application_id TEXT REFERENCES applications(id),
+            secret_hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE device_groups (
+            id TEXT PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX device_groups_application ON device_groups(application_id);
+        CREATE TABLE device_group_members (
+            group_id TEXT NOT NULL REFERENCES device_groups(id) ON DELETE CASCADE,
+            dev_eui TEXT NOT NULL REFERENCES devices(dev_eui) ON DELETE CASCADE,
+            PRIMARY KEY (group_id, dev_eui)
+        );
+        CREATE INDEX device_group_members_device ON device_group_members(dev_eui);
+        """),
     ]
 }

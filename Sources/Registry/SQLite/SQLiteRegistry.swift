@@ -9,9 +9,11 @@ import SQLite
 /// sessions) are stored as JSON next to the indexed columns that queries need.
 public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Sendable {
     // @unchecked: `connection` and `statements` are only touched while holding `lock`.
-    private let connection: Connection
+    let connection: Connection
     private var statements: [String: Statement] = [:]
     private let lock = NSLock()
+    /// Seals device root keys and session keys with the key-encryption key (when configured).
+    let sealing: KeySealing
     private let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = .sortedKeys
@@ -22,12 +24,60 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     public let uplinkRetentionPerDevice: Int
 
     /// Opens (creating and migrating) the registry at `path`; ":memory:" for tests.
-    public init(path: String, uplinkRetentionPerDevice: Int = 100) throws {
+    ///
+    /// With a `keyEncryptionKey`, device root keys and session keys are stored wrapped with it
+    /// (RFC 3394), and keys an older registry stored in plaintext are wrapped on open. Without
+    /// one, keys are stored as they are, and reading a wrapped key fails with a clear error.
+    public init(path: String, uplinkRetentionPerDevice: Int = 100, keyEncryptionKey: KeyEncryptionKey? = nil) throws {
         connection = try Connection(path: path)
         self.uplinkRetentionPerDevice = uplinkRetentionPerDevice
+        sealing = KeySealing(kek: keyEncryptionKey)
         if path != ":memory:" { try connection.enableWAL() }
         try connection.execute("PRAGMA foreign_keys=ON")
         try migrate()
+        if keyEncryptionKey != nil {
+            try verifyKeyEncryptionKey()
+            try sealPlaintextKeys()
+        }
+    }
+
+    /// Refuses a KEK that does not open the keys already stored (a lost `kek.key` replaced by a
+    /// new one, a wrong `LORIKEET_KEK`): better not to start than to serve devices whose keys
+    /// cannot be read.
+    func verifyKeyEncryptionKey() throws {
+        let rows = try locked {
+            try connection.prepare("SELECT body FROM devices WHERE body LIKE '%\":\"kw1:%' LIMIT 1").rows()
+                + connection.prepare("SELECT state FROM device_sessions WHERE state LIKE '%\":\"kw1:%' LIMIT 1").rows()
+        }
+        for row in rows {
+            do { _ = try sealing.open(Self.text(row, 0)) } catch {
+                throw RegistryError.invalidValue(field: "key-encryption key",
+                                                 reason: "it does not open the device keys stored in this registry (restore the original kek.key or LORIKEET_KEK)")
+            }
+        }
+    }
+
+    /// Wraps every key still stored in plaintext (a registry from before key encryption), in one
+    /// transaction. Returns the number of rows rewritten.
+    @discardableResult
+    func sealPlaintextKeys() throws -> Int {
+        try locked {
+            try connection.transaction { () throws -> Int in
+                var count = 0
+                for (table, column, key) in [("devices", "body", "dev_eui"), ("device_sessions", "state", "dev_eui")] {
+                    let rows = try connection.prepare("SELECT \(key), \(column) FROM \(table)").rows()
+                    let update = try connection.prepare("UPDATE \(table) SET \(column) = ? WHERE \(key) = ?")
+                    for r in rows {
+                        let text = Self.text(r, 1)
+                        guard KeySealing.hasPlaintextKeys(text) else { continue }
+                        try update.run([.text(try sealing.seal(text)), .text(Self.text(r, 0))])
+                        update.reset()
+                        count += 1
+                    }
+                }
+                return count
+            }
+        }
     }
 
     /// Names of the migrations applied, in order.
@@ -54,7 +104,7 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
 
     // MARK: Plumbing
 
-    private func locked<R>(_ body: () throws -> R) throws -> R {
+    func locked<R>(_ body: () throws -> R) throws -> R {
         lock.lock()
         defer { lock.unlock() }
         do { return try body() } catch let e as SQLiteError {
@@ -65,39 +115,45 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
         }
     }
 
-    private func statement(_ sql: String) throws -> Statement {
+    func statement(_ sql: String) throws -> Statement {
         if let s = statements[sql] { return s }
         let s = try connection.prepare(sql)
         statements[sql] = s
         return s
     }
 
-    private func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
+    /// JSON of a record, with any key fields sealed (see ``KeySealing``).
+    func json<T: Encodable>(_ value: T) throws -> String {
+        try sealing.seal(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ text: String?, kind: String, id: String) throws -> T {
-        guard let text else { throw RegistryError.corruptRecord(kind: kind, id: id, reason: "missing body") }
+    func decode<T: Decodable>(_ type: T.Type, _ text: String?, kind: String, id: String) throws -> T {
+        guard var text else { throw RegistryError.corruptRecord(kind: kind, id: id, reason: "missing body") }
+        if text.contains("\":\"kw1:") {
+            do { text = try sealing.open(text) } catch {
+                throw RegistryError.corruptRecord(kind: kind, id: id, reason: "\(error)")
+            }
+        }
         do { return try decoder.decode(T.self, from: Data(text.utf8)) } catch {
             throw RegistryError.corruptRecord(kind: kind, id: id, reason: "\(error)".prefix(120).description)
         }
     }
 
-    private func exists(_ sql: String, _ values: [Value]) throws -> Bool {
+    func exists(_ sql: String, _ values: [Value]) throws -> Bool {
         let s = try statement(sql)
         defer { s.reset() }
         s.bind(values)
         return try s.step()
     }
 
-    private func insert(kind: String, id: String, _ sql: String, _ values: [Value]) throws {
+    func insert(kind: String, id: String, _ sql: String, _ values: [Value]) throws {
         do { try statement(sql).run(values) } catch let e as SQLiteError where e.code == 1555 || e.code == 2067 {
             // SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE
             throw RegistryError.alreadyExists(kind: kind, id: id)
         }
     }
 
-    private func deleteOne(kind: String, id: String, _ sql: String, _ values: [Value]) throws {
+    func deleteOne(kind: String, id: String, _ sql: String, _ values: [Value]) throws {
         try statement(sql).run(values)
         guard connection.changes > 0 else { throw RegistryError.notFound(kind: kind, id: id) }
     }
@@ -133,7 +189,13 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
             guard try !exists("SELECT 1 FROM devices WHERE application_id = ? LIMIT 1", [.text(id)]) else {
                 throw RegistryError.invalidValue(field: "application", reason: "\(id) still has devices")
             }
-            try deleteOne(kind: "application", id: id, "DELETE FROM applications WHERE id = ?", [.text(id)])
+            guard try !exists("SELECT 1 FROM api_keys WHERE application_id = ? LIMIT 1", [.text(id)]) else {
+                throw RegistryError.invalidValue(field: "application", reason: "\(id) still has API keys")
+            }
+            try connection.transaction {
+                try statement("DELETE FROM device_groups WHERE application_id = ?").run([.text(id)])
+                try deleteOne(kind: "application", id: id, "DELETE FROM applications WHERE id = ?", [.text(id)])
+            }
         }
     }
 
@@ -177,7 +239,7 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
 
     // MARK: Devices
 
-    private func checkReferences(_ d: Device) throws {
+    func checkReferences(_ d: Device) throws {
         guard try exists("SELECT 1 FROM applications WHERE id = ?", [.text(d.applicationID)]) else {
             throw RegistryError.invalidReference(kind: "application", id: d.applicationID)
         }
@@ -247,7 +309,7 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
         }
     }
 
-    private func gatewayRow(_ r: [Value]) throws -> Gateway {
+    func gatewayRow(_ r: [Value]) throws -> Gateway {
         let eui = try EUI64(hex: Self.text(r, 0))
         var location: GatewayLocation?
         if case let .real(lat) = r[2], case let .real(lon) = r[3] {
