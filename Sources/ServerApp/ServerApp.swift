@@ -86,8 +86,6 @@ public final class ServerApp: Sendable {
     /// Runs every service until a signal or cancellation.
     public func run() async throws {
         let router = makeRouter()
-        // The web dashboard (static pages at /ui/ that call the API with the user's key).
-        Dashboard.addRoutes(to: router)
         let box = httpAddress
         let http = Application(router: router,
                                configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "lorikeet"),
@@ -128,7 +126,10 @@ extension ServerApp {
             let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
             return result.render(format == "csv" ? .csv : .json)
         }
-        return HTTPAPI.router(adminKey: adminKey, registry: registry, core: core, query: query, configuration: api)
+        let router = HTTPAPI.router(adminKey: adminKey, registry: registry, core: core, query: query, configuration: api)
+        // The web dashboard (static pages at /ui/ that call the API with the user's key).
+        Dashboard.addRoutes(to: router)
+        return router
     }
 }
 
