@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTPAPI
 import LoRaWAN
 import Registry
 import ServerApp
@@ -108,7 +109,10 @@ struct DeviceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices as JSON.")
         @OptionGroup var options: DataDirOption
         @Option var application: String?
-        func run() async throws { try printRegistryJSON(try await Management(dataDir: options.dataDir).registry.devices(applicationID: application)) }
+        func run() async throws {
+            // The same redacted view as the API: keys are write-only, here as there.
+            try printRegistryJSON(try await Management(dataDir: options.dataDir).registry.devices(applicationID: application).map(DeviceOutput.init))
+        }
     }
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Bulk import devices from a CSV or JSON file.")

@@ -236,6 +236,9 @@ def test_bulk_import_csv(tmp_path):
     assert r.returncode == 0, r.stderr
     listed = json.loads(lorikeet("device", "list", data_dir=data_dir).stdout)
     assert [d["devEUI"] for d in listed] == ["0000000000000001", "0000000000000002"]
+    # Keys are write-only on the command line as in the API: only whether they are set.
+    assert all(d["hasAppKey"] is True and "appKey" not in d for d in listed)
+    assert "2b7e151628aed2a6abf7158809cf4f3c" not in lorikeet("device", "list", data_dir=data_dir).stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("dev_eui,application_id,device_profile_id,app_key\n0000000000000003,farm,eu,nothex\n")
     r = lorikeet("device", "import", str(bad), data_dir=data_dir)

@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import LoRaWAN
-import Registry
+public import Registry
 
 /// ABP settings in a request: 1.0.x devices give `nwkSKey`; 1.1 devices give `fNwkSIntKey`,
 /// `sNwkSIntKey` and `nwkSEncKey`; both give `appSKey`.
@@ -49,8 +49,8 @@ struct DeviceInput: Decodable {
     ]
 }
 
-/// A device as the API shows it: never its keys, only whether they are set.
-struct DeviceOutput: Encodable, Sendable, ResponseEncodable {
+/// A device as the API (and `lorikeet device list`) shows it: never its keys, only whether they are set.
+public struct DeviceOutput: Encodable, Sendable, ResponseEncodable {
     struct ABP: Encodable, Sendable {
         var devAddr: DevAddr
         var hasSessionKeys: Bool
@@ -67,7 +67,8 @@ struct DeviceOutput: Encodable, Sendable, ResponseEncodable {
     var hasNwkKey: Bool
     var abp: ABP?
 
-    init(_ d: Device) {
+    /// The redacted view of `d`.
+    public init(_ d: Device) {
         devEUI = d.devEUI; joinEUI = d.joinEUI; name = d.name; applicationID = d.applicationID
         deviceProfileID = d.deviceProfileID; disabled = d.disabled
         activation = d.abp == nil ? "otaa" : "abp"
