@@ -36,8 +36,8 @@ struct BrokerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("spread-event-loops"), help: "Spread connections over all event loops instead of serving them all on one.")
     var spreadEventLoops = false
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("log-level"), help: "Lowest level logged.")
+    var logLevel: Logger.Level = .info
 
     func run() async throws {
         var configuration = BrokerConfiguration()
@@ -56,7 +56,7 @@ struct BrokerCommand: AsyncParsableCommand {
         if allowAnonymous { configuration.allowAnonymous = true }
         if spreadEventLoops { configuration.singleEventLoop = false }
 
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level

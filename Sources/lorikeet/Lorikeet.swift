@@ -1,4 +1,5 @@
-import ArgumentParser
+public import ArgumentParser
+public import Logging
 
 /// The `lorikeet` command line: argument parsing only; the work happens in the modules.
 @main
@@ -29,3 +30,7 @@ struct Lorikeet: AsyncParsableCommand {
         ]
     )
 }
+
+/// `--log-level` takes swift-log's level names; anything else is refused with the list of valid
+/// ones (it used to fall back to `info` silently).
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -38,8 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("alert-secret-file"), help: "Read the --alert-webhook secret from this file (first line).")
     var alertSecretFile: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("log-level"), help: "Lowest level logged.")
+    var logLevel: Logger.Level = .info
 
     func run() async throws {
         var configuration = try config.map { try ServerConfiguration.load(path: $0) } ?? ServerConfiguration()
@@ -61,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.alertWebhook = AlertWebhookConfiguration(url: alertWebhook, secret: alertSecret, secretFile: alertSecretFile)
         }
         var logger = Logger(label: "lorikeet")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = logLevel
         // The one place swift-metrics is bootstrapped: every module's metrics land in this registry,
         // which `GET /metrics` renders.
         let metrics = LorikeetMetricsFactory.bootstrapGlobal()
