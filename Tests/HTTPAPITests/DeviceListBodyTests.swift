@@ -8,7 +8,7 @@ import Testing
 @Suite("Device list written without JSONEncoder")
 struct DeviceListBodyTests {
     func parse(_ json: JSONBytes) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(json.buffer.readableBytesView))
+        try JSONSerialization.jsonObject(with: Data(json.bytes))
     }
 
     func parseEncoded(_ value: some Encodable) throws -> Any {
@@ -26,9 +26,18 @@ struct DeviceListBodyTests {
         json.element()
         json.string(name)
         json.endArray()
-        let text = String(decoding: json.buffer.readableBytesView, as: UTF8.self)
+        let text = String(decoding: json.bytes, as: UTF8.self)
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 })
         #expect(try parse(json) as? [String] == [name])
+    }
+
+    @Test("hex identifiers are written as their descriptions", arguments: [UInt64(0), 1, 0x0004_A30B_001C_0530, .max])
+    func hexIdentifiers(value: UInt64) {
+        var json = JSONBytes()
+        json.hexString(value, digits: 16)
+        json.hexString(value & 0xFFFF_FFFF, digits: 8)
+        #expect(String(decoding: json.bytes, as: UTF8.self)
+                == "\"\(EUI64(value).description)\"\"\(DevAddr(UInt32(value & 0xFFFF_FFFF)).description)\"")
     }
 
     @Test("the list answer is the same JSON as the Encodable one")
@@ -45,12 +54,12 @@ struct DeviceListBodyTests {
         let slow = ListBody(items: outputs, total: 42, limit: 6, offset: 7)
         #expect(try parse(fast) as? NSDictionary == (try parseEncoded(slow)) as? NSDictionary)
         // Never a key, only whether it is set.
-        let text = String(decoding: fast.buffer.readableBytesView, as: UTF8.self)
+        let text = String(decoding: fast.bytes, as: UTF8.self)
         #expect(!text.lowercased().contains("2b7e151628aed2a6abf7158809cf4f3c"))
         #expect(text.contains(#""hasAppKey":false"#) && text.contains(#""abp":{"devAddr":"26011F22","hasSessionKeys":true}"#)
                 || text.contains(#""abp":{"devAddr":"26011f22","hasSessionKeys":true}"#))
         // An empty page.
         let empty = DeviceListBody(items: [], total: 0, limit: 100, offset: 0).json()
-        #expect(String(decoding: empty.buffer.readableBytesView, as: UTF8.self) == #"{"items":[],"total":0,"limit":100,"offset":0}"#)
+        #expect(String(decoding: empty.bytes, as: UTF8.self) == #"{"items":[],"total":0,"limit":100,"offset":0}"#)
     }
 }

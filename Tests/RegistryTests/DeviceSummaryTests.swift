@@ -79,4 +79,14 @@ struct DeviceSummaryTests {
         try r.connection.execute("UPDATE devices SET body = '{\"abp\":{\"devAddr\":\"zz\"}}' WHERE dev_eui = '0000000000000102'")
         await #expect(throws: RegistryError.self) { _ = try await r.deviceSummaries(applicationID: nil, limit: 100, offset: 0) }
     }
+
+    @Test("stored EUIs parse like EUI64(hex:)", arguments: ["0004a30b001c0530", "0004A30B001C0530", "ffffffffffffffff", "0000000000000000"])
+    func storedEUI(text: String) throws {
+        #expect(try SQLiteRegistry.storedEUI(text) == (try EUI64(hex: text)))
+    }
+
+    @Test("malformed stored EUIs are errors", arguments: ["", "0004a30b001c053", "0004a30b001c05300", "0004a30b001c05zz", "é004a30b001c0530"])
+    func malformedStoredEUI(text: String) {
+        #expect(throws: (any Error).self) { try SQLiteRegistry.storedEUI(text) }
+    }
 }

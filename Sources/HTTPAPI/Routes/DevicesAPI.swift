@@ -84,8 +84,8 @@ public struct DeviceOutput: Encodable, Sendable, ResponseEncodable {
     /// Writes the same object as `Encodable` does (same names and values), for the list answer.
     func write(to json: inout JSONBytes) {
         json.beginObject()
-        json.field("devEUI"); json.string(devEUI.description)
-        json.field("joinEUI"); json.string(joinEUI.description)
+        json.field("devEUI"); json.hexString(devEUI.rawValue, digits: 16)
+        json.field("joinEUI"); json.hexString(joinEUI.rawValue, digits: 16)
         json.field("name"); json.string(name)
         json.field("applicationID"); json.string(applicationID)
         json.field("deviceProfileID"); json.string(deviceProfileID)
@@ -96,7 +96,7 @@ public struct DeviceOutput: Encodable, Sendable, ResponseEncodable {
         if let abp {
             json.field("abp")
             json.beginObject()
-            json.field("devAddr"); json.string(abp.devAddr.description)
+            json.field("devAddr"); json.hexString(UInt64(abp.devAddr.rawValue), digits: 8)
             json.field("hasSessionKeys"); json.bool(abp.hasSessionKeys)
             json.endObject()
         }

@@ -30,7 +30,7 @@ extension SQLiteRegistry: DeviceSummaryStore {
                 guard s.int64(5) == 1 else { throw RegistryError.corruptRecord(kind: "device", id: id, reason: "body is not JSON") }
                 do {
                     let abp: DevAddr? = s.isNull(9) ? nil : try DevAddr(hex: s.string(9) ?? "")
-                    items.append(DeviceSummary(devEUI: try EUI64(hex: id), joinEUI: try EUI64(hex: s.string(1) ?? ""), name: s.string(2) ?? "",
+                    items.append(DeviceSummary(devEUI: try Self.storedEUI(id), joinEUI: try Self.storedEUI(s.string(1) ?? ""), name: s.string(2) ?? "",
                                                applicationID: s.string(3) ?? "", deviceProfileID: s.string(4) ?? "",
                                                disabled: s.int64(6) != 0, hasAppKey: s.int64(7) != 0, hasNwkKey: s.int64(8) != 0,
                                                abpDevAddr: abp))
@@ -40,5 +40,27 @@ extension SQLiteRegistry: DeviceSummaryStore {
             }
             return Page(items: items, total: Int(total))
         }
+    }
+
+    /// An EUI as the registry stores it (16 hex digits, written by `EUI64.description`), parsed
+    /// without the general parser's allocations; anything else goes through `EUI64(hex:)`, which
+    /// accepts what it accepts and explains what it refuses.
+    static func storedEUI(_ text: String) throws -> EUI64 {
+        var value: UInt64 = 0
+        var count = 0
+        for c in text.utf8 {
+            let digit: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c &- UInt8(ascii: "A") &+ 10
+            default: return try EUI64(hex: text)
+            }
+            count += 1
+            guard count <= 16 else { return try EUI64(hex: text) }
+            value = value << 4 | UInt64(digit)
+        }
+        guard count == 16 else { return try EUI64(hex: text) }
+        return EUI64(value)
     }
 }
