@@ -268,7 +268,7 @@ let observabilityTargets: [Target] = [
     .testTarget(
         name: "ObservabilityTests",
         dependencies: [
-            "Observability", "HTTPAPI", "TestSupport",
+            "Observability", "HTTPAPI", "TestSupport", "Registry",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -13,13 +13,19 @@ import TimeSeries
 /// queried by their plain names. Queries of the common time-bucketed aggregate shape run on the
 /// native path (`NativeAggregator`), everything else through SQLite.
 ///
-/// Not thread-safe: one engine per task (it is cheap to open one per request).
+/// Not thread-safe: one task at a time. The server keeps a few in an ``AnalyticsEnginePool`` and
+/// reuses them across requests; a ``QueryAuthorizer`` keeps queries from changing the
+/// connection (no ATTACH, transactions or pragma settings), so one query cannot affect the next.
 public final class AnalyticsEngine {
     let connection: Connection
     let clock = SQLFunctions.Clock()
     let chunkWindowMillis: Int64
     /// Whether the registry database was attached.
     public let registryAttached: Bool
+    /// The files this engine opened, to notice a store replaced or a registry created since.
+    let files: EngineFiles
+    /// Refuses statements that would change the connection (kept alive with it).
+    private var authorizer: QueryAuthorizer?
 
     /// Opens the engine over a data directory, creating an empty store if there is none.
     public init(dataDirectory: String, configuration: TelemetryStoreConfiguration = .init()) throws(AnalyticsError) {
@@ -35,6 +41,7 @@ public final class AnalyticsEngine {
             throw .open("cannot open \(path): \(error.message)")
         }
         let registry = (dataDirectory as NSString).appendingPathComponent("registry.sqlite")
+        files = EngineFiles(telemetryPath: path, registryPath: registry)
         var attached = false
         if FileManager.default.fileExists(atPath: registry) {
             let uri = "file:" + registry.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)! + "?mode=ro"
@@ -53,6 +60,19 @@ public final class AnalyticsEngine {
         })
         if rc == SQLITE_OK { rc = SQLFunctions.register(on: connection.handle, clock: clock) }
         guard rc == SQLITE_OK else { throw .open("cannot register the telemetry table: \(String(cString: sqlite3_errstr(rc)))") }
+        authorizer = QueryAuthorizer.install(on: connection.handle)
+    }
+
+    /// Whether this engine still reads what a new one would open: the same telemetry file (not
+    /// replaced, e.g. by a restore) and the registry attached if it exists now.
+    public var isCurrent: Bool {
+        files.isCurrent(registryAttached: registryAttached)
+    }
+
+    /// Whether the connection is idle outside any transaction (a query that failed midway leaves
+    /// none open either; checked before an engine goes back to its pool).
+    public var isIdle: Bool {
+        sqlite3_get_autocommit(connection.handle) != 0
     }
 
     /// Runs one SQL statement and returns all its rows.
@@ -73,9 +93,13 @@ public final class AnalyticsEngine {
             } catch let e as TelemetryStoreError { throw .store(e) } catch { throw .open("\(error)") }
         }
         let stmt: Statement
+        authorizer?.refusal = nil
         do {
             stmt = try connection.prepare(rewritten.sql)
         } catch {
+            if let refusal = authorizer?.refusal {
+                throw AnalyticsError.sql(message: refusal, line: nil, column: nil, excerpt: nil)
+            }
             let offset = Int(sqlite3_error_offset(connection.handle))
             if error.message == "only one SQL statement is allowed" {
                 throw AnalyticsError.sql(message: "only one SQL statement is allowed", line: nil, column: nil, excerpt: nil)

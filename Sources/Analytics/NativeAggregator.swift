@@ -370,11 +370,20 @@ struct NativeAggregator {
     func flush(_ decoded: inout [Point], hot: [Point], filters: [(op: String, constant: Double)], series: SeriesInfo,
                groups: inout [GroupKey: Accumulator], order: inout [GroupKey], key: (SeriesInfo, Int64) -> GroupKey) {
         guard !decoded.isEmpty || !hot.isEmpty else { return }
+        // Points come in time order, so runs of them share a group: accumulate a run locally and
+        // touch the dictionary (hashing the key) once per run instead of once per point.
+        var runKey: GroupKey?
+        var run = Accumulator()
         for p in overlay(base: decoded, newer: hot) where Self.passes(filters, p.value) {
             let k = key(series, p.time)
-            if groups[k] == nil { order.append(k) }
-            groups[k, default: Accumulator()].add(p)
+            if k != runKey {
+                if let done = runKey { groups[done] = run }
+                if let existing = groups[k] { run = existing } else { order.append(k); run = Accumulator() }
+                runKey = k
+            }
+            run.add(p)
         }
+        if let done = runKey { groups[done] = run }
         decoded.removeAll(keepingCapacity: true)
     }
 

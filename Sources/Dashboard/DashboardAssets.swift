@@ -28,6 +28,8 @@ enum DashboardAssets {
         "live.js": PackageResources.live_js,
         "query.js": PackageResources.query_js,
         "alerts.js": PackageResources.alerts_js,
+        "editors.js": PackageResources.editors_js,
+        "codeeditor.js": PackageResources.codeeditor_js,
         "favicon.svg": PackageResources.favicon_svg,
     ]
 

@@ -162,13 +162,12 @@ extension ServerApp {
         let core = CoreAPI(registry: registry, sessions: registry, configuration: api) { [networkServer] eui, port, data, confirmed in
             try await networkServer.enqueueDownlink(devEUI: eui, fPort: port, data: data, confirmed: confirmed)
         }
-        let dataDir = configuration.dataDir
+        let engines = AnalyticsEnginePool(dataDirectory: configuration.dataDir, size: configuration.http.queryEngines)
         let queryMetrics = QueryMetrics()
         let query = QueryAPI(configuration: api) { sql, format in
             let start = ContinuousClock.now
             do {
-                let engine = try AnalyticsEngine(dataDirectory: dataDir)
-                let result = try engine.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000))
+                let result = try await engines.withEngine { try $0.query(sql, now: Int64(Date().timeIntervalSince1970 * 1000)) }
                 let text = result.render(format == "csv" ? .csv : .json)
                 queryMetrics.ok.record(duration: ContinuousClock.now - start)
                 return text
@@ -179,7 +178,7 @@ extension ServerApp {
         }
         let router = HTTPAPI.router(adminKey: adminKey, registry: registry, core: core, query: query, configuration: api)
         // The access middleware guards /metrics (admin and analyst keys) as it guards /api.
-        MetricsAPI.addRoutes(to: router, exposition: metricsExposition, readiness: readiness, authorize: { _ in })
+        MetricsAPI.addRoutes(to: router, exposition: metricsExposition, readiness: readiness)
         StreamAPI.addRoutes(to: router.group("/api"), source: Self.streamSource(broker.bus),
                             configuration: StreamConfiguration(bufferSize: configuration.http.streamBufferSize,
                                                                pingInterval: .milliseconds(Int64(configuration.http.streamPingSeconds * 1000))))

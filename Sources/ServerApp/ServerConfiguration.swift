@@ -1,3 +1,4 @@
+import Analytics
 public import Broker
 import Foundation
 public import GatewayBridge
@@ -39,10 +40,14 @@ public struct ServerConfiguration: Codable, Sendable {
         public var streamPingSeconds: Double
         /// Events buffered per stream client before the oldest are dropped.
         public var streamBufferSize: Int
+        /// Analytics engines (read-only connections) kept open for `POST /api/query`, and so the
+        /// most queries run at once; default one per core, 2…8 (`AnalyticsEnginePool.defaultSize`).
+        public var queryEngines: Int
         public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
-                    streamPingSeconds: Double = 15, streamBufferSize: Int = 256) {
+                    streamPingSeconds: Double = 15, streamBufferSize: Int = 256, queryEngines: Int? = nil) {
             self.host = host; self.port = port; self.maxBodyBytes = maxBodyBytes
             self.streamPingSeconds = streamPingSeconds; self.streamBufferSize = streamBufferSize
+            self.queryEngines = queryEngines ?? AnalyticsEnginePool.defaultSize
         }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -59,6 +64,10 @@ public struct ServerConfiguration: Codable, Sendable {
             }
             guard (1...1_000_000).contains(streamBufferSize) else {
                 throw DecodingError.dataCorruptedError(forKey: .streamBufferSize, in: c, debugDescription: "must be between 1 and 1000000")
+            }
+            queryEngines = try c.decodeIfPresent(Int.self, forKey: .queryEngines) ?? AnalyticsEnginePool.defaultSize
+            guard (1...64).contains(queryEngines) else {
+                throw DecodingError.dataCorruptedError(forKey: .queryEngines, in: c, debugDescription: "must be between 1 and 64")
             }
         }
     }

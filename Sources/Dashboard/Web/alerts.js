@@ -1,8 +1,10 @@
 // Rules, detectors and alerts (the rules helper's routes). Alerts can be acknowledged and resolved,
-// rules enabled and disabled. A part the server does not have (404) says so; a part the key's role
-// may not touch (403) says that.
+// rules created, edited, enabled, disabled and deleted, detectors created, edited and deleted
+// (forms in editors.js). A part the server does not have (404) says so; a part the key's role may
+// not touch (403) says that.
 
 import { ApiError, field, list, request, toMillis } from './api.js';
+import { deleteButton, detectorForm, ruleForm } from './editors.js';
 import { append, errorBox, fill, fmtAgo, fmtNum, fmtTime, h, section, startPage, table, unavailableBox } from './ui.js';
 
 startPage(async (main) => {
@@ -14,19 +16,33 @@ startPage(async (main) => {
   const device = h('input', { type: 'text', id: 'alert-device', placeholder: 'DevEUI (all)' });
   const refresh = h('button', { type: 'button', onclick: () => loadAlerts() }, 'Refresh');
   const actionStatus = h('div', { id: 'action-status', role: 'status' });
+  const rules = ruleForm({ onSaved: async (name) => { fill(actionStatus, h('div', { class: 'message ok' }, `Saved rule ${name}`)); await loadRules(); } });
+  const detectors = detectorForm({ onSaved: async (id) => { fill(actionStatus, h('div', { class: 'message ok' }, `Saved detector ${id}`)); await loadDetectors(); } });
+  const newRule = h('button', { type: 'button', id: 'new-rule', onclick: () => rules.open(null) }, 'New rule');
+  const newDetector = h('button', { type: 'button', id: 'new-detector', onclick: () => detectors.open(null) }, 'New detector');
   append(main, h('h1', null, 'Rules & alerts'), actionStatus,
     section('Alerts', h('div', { class: 'toolbar' }, 'State ', state, device, refresh), alertsBox),
-    section('Rules', rulesBox),
-    section('Detectors', detectorsBox));
+    section('Rules', h('div', { class: 'toolbar' }, newRule), rules.element, rulesBox),
+    section('Detectors', h('div', { class: 'toolbar' }, newDetector), detectors.element, detectorsBox));
   state.addEventListener('change', () => loadAlerts());
 
-  async function act(path, done) {
+  async function act(path, done, method = 'POST') {
     try {
-      await request(path, { method: 'POST' });
-      fill(actionStatus, h('div', { class: 'message ok' }, `Done: POST ${path}`));
+      await request(path, { method });
+      fill(actionStatus, h('div', { class: 'message ok' }, `Done: ${method} ${path}`));
       await done();
     } catch (e) {
-      fill(actionStatus, errorBox(e, `POST ${path}`));
+      fill(actionStatus, errorBox(e, `${method} ${path}`));
+      if (method === 'DELETE') await done(); // redraw the row's Delete button
+    }
+  }
+
+  /** Opens a form with the server's current definition (GET path), or says why not. */
+  async function edit(form, path) {
+    try {
+      form.open(await request(path));
+    } catch (e) {
+      fill(actionStatus, errorBox(e, `GET ${path}`));
     }
   }
 
@@ -74,9 +90,15 @@ startPage(async (main) => {
         {
           label: '', cell: (r) => {
             const name = encodeURIComponent(String(field(r, 'name') ?? ''));
-            return field(r, 'enabled') === false
-              ? h('button', { type: 'button', onclick: () => act(`/api/rules/${name}/enable`, loadRules) }, 'Enable')
-              : h('button', { type: 'button', onclick: () => act(`/api/rules/${name}/disable`, loadRules) }, 'Disable');
+            return [
+              field(r, 'enabled') === false
+                ? h('button', { type: 'button', onclick: () => act(`/api/rules/${name}/enable`, loadRules) }, 'Enable')
+                : h('button', { type: 'button', onclick: () => act(`/api/rules/${name}/disable`, loadRules) }, 'Disable'),
+              ' ',
+              h('button', { type: 'button', class: 'edit', onclick: () => edit(rules, `/api/rules/${name}`) }, 'Edit'),
+              ' ',
+              deleteButton(String(field(r, 'name') ?? ''), () => act(`/api/rules/${name}`, loadRules, 'DELETE')),
+            ];
           },
         },
       ], items, { id: 'rules-table', empty: 'No rules.' }));
@@ -93,6 +115,16 @@ startPage(async (main) => {
         { label: 'Id', cell: (d) => h('b', null, field(d, 'id') ?? '—') },
         { label: 'Type', cell: (d) => field(d, 'type', 'kind') ?? '—' },
         { label: 'Definition', cell: (d) => h('code', { class: 'json' }, JSON.stringify(d)) },
+        {
+          label: '', cell: (d) => {
+            const id = encodeURIComponent(String(field(d, 'id') ?? ''));
+            return [
+              h('button', { type: 'button', class: 'edit', onclick: () => edit(detectors, `/api/detectors/${id}`) }, 'Edit'),
+              ' ',
+              deleteButton(String(field(d, 'id') ?? ''), () => act(`/api/detectors/${id}`, loadDetectors, 'DELETE')),
+            ];
+          },
+        },
       ], items, { id: 'detectors-table', empty: 'No detectors.' }));
     } catch (e) {
       fill(detectorsBox, e instanceof ApiError && e.notAvailable ? unavailableBox('Detectors', 'GET /api/detectors') : errorBox(e, 'Detectors'));

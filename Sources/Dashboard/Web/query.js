@@ -2,7 +2,8 @@
 // events) through POST /api/query; a results table and a line chart of the result.
 
 import { queryCSV, query, toMillis } from './api.js';
-import { lineChart, loadScript } from './charts.js';
+import { lineChart } from './charts.js';
+import { editorOver } from './codeeditor.js';
 import { append, errorBox, fill, fmtNum, h, note, section, startPage, table } from './ui.js';
 
 const EXAMPLES = [
@@ -16,36 +17,7 @@ const EXAMPLES = [
     "SELECT dev_eui, count(*) AS uplinks, avg(rssi) AS rssi, avg(snr) AS snr\nFROM uplinks\nWHERE time > now() - interval '1 day'\nGROUP BY dev_eui ORDER BY uplinks DESC"],
   ['Gateways', 'SELECT gateway_eui, name, latitude, longitude, last_seen FROM gateways'],
 ];
-const CM = 'vendor/codemirror/lib/codemirror.js';
-const CM_SQL = 'vendor/codemirror/mode/sql/sql.js';
-const CM_CSS = 'vendor/codemirror/lib/codemirror.css';
 const MAX_ROWS_SHOWN = 1000;
-
-/** Loads a style sheet; resolves true once applied, false when missing. */
-function loadStyle(href) {
-  return new Promise((resolve) => {
-    const link = h('link', { rel: 'stylesheet', href });
-    link.addEventListener('load', () => resolve(true));
-    link.addEventListener('error', () => { link.remove(); resolve(false); });
-    document.head.append(link);
-  });
-}
-
-/** CodeMirror 5 from libjs-codemirror over the textarea, or null (the textarea stays). */
-async function editorOver(textarea) {
-  try {
-    // The style sheet first: CodeMirror measures its layout when it is created.
-    if (!(await loadStyle(CM_CSS))) return null;
-    await loadScript(CM);
-    await loadScript(CM_SQL);
-  } catch {
-    return null;
-  }
-  if (!window.CodeMirror) return null;
-  const editor = window.CodeMirror.fromTextArea(textarea, { mode: 'text/x-sqlite', lineNumbers: true, viewportMargin: Infinity, indentUnit: 2 });
-  editor.refresh();
-  return editor;
-}
 
 startPage(async (main) => {
   const textarea = h('textarea', { id: 'sql', rows: '8', spellcheck: 'false' });
@@ -64,7 +36,8 @@ startPage(async (main) => {
     editorNote, textarea, h('div', { class: 'toolbar' }, run, csv, examples)),
     section('Result', status, chart, results));
 
-  const editor = await editorOver(textarea);
+  const over = await editorOver(textarea, 'text/x-sqlite');
+  const editor = over.codeMirror;
   if (!editor) {
     fill(editorNote, note('Plain text editor: install Debian\'s libjs-codemirror (apt-get install libjs-codemirror) for SQL highlighting.'));
   } else {

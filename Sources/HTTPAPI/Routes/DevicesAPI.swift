@@ -69,11 +69,68 @@ public struct DeviceOutput: Encodable, Sendable, ResponseEncodable {
 
     /// The redacted view of `d`.
     public init(_ d: Device) {
-        devEUI = d.devEUI; joinEUI = d.joinEUI; name = d.name; applicationID = d.applicationID
-        deviceProfileID = d.deviceProfileID; disabled = d.disabled
-        activation = d.abp == nil ? "otaa" : "abp"
-        hasAppKey = d.appKey != nil; hasNwkKey = d.nwkKey != nil
-        abp = d.abp.map { ABP(devAddr: $0.devAddr, hasSessionKeys: true) }
+        self.init(DeviceSummary(d))
+    }
+
+    /// The view of a summary (a list row: the registry answers it without reading any key).
+    public init(_ s: DeviceSummary) {
+        devEUI = s.devEUI; joinEUI = s.joinEUI; name = s.name; applicationID = s.applicationID
+        deviceProfileID = s.deviceProfileID; disabled = s.disabled
+        activation = s.abpDevAddr == nil ? "otaa" : "abp"
+        hasAppKey = s.hasAppKey; hasNwkKey = s.hasNwkKey
+        abp = s.abpDevAddr.map { ABP(devAddr: $0, hasSessionKeys: true) }
+    }
+
+    /// Writes the same object as `Encodable` does (same names and values), for the list answer.
+    func write(to json: inout JSONBytes) {
+        json.beginObject()
+        json.field("devEUI"); json.hexString(devEUI.rawValue, digits: 16)
+        json.field("joinEUI"); json.hexString(joinEUI.rawValue, digits: 16)
+        json.field("name"); json.string(name)
+        json.field("applicationID"); json.string(applicationID)
+        json.field("deviceProfileID"); json.string(deviceProfileID)
+        json.field("disabled"); json.bool(disabled)
+        json.field("activation"); json.string(activation)
+        json.field("hasAppKey"); json.bool(hasAppKey)
+        json.field("hasNwkKey"); json.bool(hasNwkKey)
+        if let abp {
+            json.field("abp")
+            json.beginObject()
+            json.field("devAddr"); json.hexString(UInt64(abp.devAddr.rawValue), digits: 8)
+            json.field("hasSessionKeys"); json.bool(abp.hasSessionKeys)
+            json.endObject()
+        }
+        json.endObject()
+    }
+}
+
+/// `GET /api/devices`: `{"items": [...], "total": N, "limit": L, "offset": O}` written directly.
+struct DeviceListBody: ResponseGenerator {
+    var items: [DeviceOutput]
+    var total: Int
+    var limit: Int
+    var offset: Int
+
+    /// The JSON text of the answer.
+    func json() -> JSONBytes {
+        var json = JSONBytes(capacity: 256 + items.count * 300)
+        json.beginObject()
+        json.field("items")
+        json.beginArray()
+        for item in items {
+            json.element()
+            item.write(to: &json)
+        }
+        json.endArray()
+        json.field("total"); json.int(total)
+        json.field("limit"); json.int(limit)
+        json.field("offset"); json.int(offset)
+        json.endObject()
+        return json
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        json().response()
     }
 }
 
@@ -82,8 +139,9 @@ extension CoreAPI {
         api.get("devices") { request, context in
             let query = try ListQuery(request)
             let app = try Self.applicationFilter(request, context)
-            let page = try await registry.devices(applicationID: app, limit: query.limit, offset: query.offset)
-            return ListBody(items: page.items.map(DeviceOutput.init), total: page.total, limit: query.limit, offset: query.offset)
+            // Summaries: flags straight from SQL, no record decoded and no key unwrapped.
+            let page = try await registry.summarizedDevices(applicationID: app, limit: query.limit, offset: query.offset)
+            return DeviceListBody(items: page.items.map(DeviceOutput.init), total: page.total, limit: query.limit, offset: query.offset)
         }
         api.post("devices") { request, context in
             let input = try await decode(DeviceInput.self, request, schema: DeviceInput.schema)
