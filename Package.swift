@@ -81,8 +81,14 @@ let telemetryTargets: [Target] = [
 let eventsTargets: [Target] = [
     .target(name: "Events", swiftSettings: swiftSettings),
     .target(name: "AlertStore", dependencies: ["Events", "SQLite"], swiftSettings: swiftSettings),
+    // Webhooks go out through async-http-client on the process's NIO event loops (kept-alive,
+    // bounded per-host pools), not URLSession.
     .target(name: "AlertHooks", dependencies: ["Events", "AlertStore", "COpenSSL", "SQLite",
-                                             .product(name: "Metrics", package: "swift-metrics")], swiftSettings: swiftSettings),
+                                             .product(name: "Metrics", package: "swift-metrics"),
+                                             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                             .product(name: "NIOCore", package: "swift-nio"),
+                                             .product(name: "NIOPosix", package: "swift-nio"),
+                                             .product(name: "NIOHTTP1", package: "swift-nio")], swiftSettings: swiftSettings),
     .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: swiftSettings),
     .testTarget(name: "AlertStoreTests", dependencies: ["AlertStore", "Events"], swiftSettings: swiftSettings),
     .testTarget(name: "AlertHooksTests", dependencies: ["AlertHooks", "AlertStore", "Events"], swiftSettings: swiftSettings),
@@ -372,6 +378,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: allTargets
 )

@@ -31,8 +31,13 @@ public actor EventsService {
     private let rulePolicy: RetryPolicy
     /// Rule-webhook attempts in flight at once (first attempts handed off directly, plus retries).
     private let ruleConcurrency = 64
-    /// Idempotency keys of rule webhooks being attempted now (never attempted twice at once).
-    private var ruleInFlight: Set<String> = []
+    /// New rule webhooks and finished attempts waiting for the next group commit, and the keys in
+    /// flight; shared with the rules service without entering the actor.
+    private nonisolated let ruleQueue: RuleWebhookQueue
+    private let ruleWakeStream: AsyncStream<Void>
+    /// Whether `rule_deliveries` may hold pending rows that no in-process attempt owns (after a
+    /// restart, a retryable failure or an overflow): the delivery loop queries the table only then.
+    private var ruleBacklog = true
 
     /// - Parameters:
     ///   - storePath: the SQLite file (or ":memory:"); see `init(dataDirectory:…)` for the usual path.
@@ -43,7 +48,10 @@ public actor EventsService {
                 policy: RetryPolicy = RetryPolicy(), ruleWebhooks: RuleWebhookSender? = nil, rulePolicy: RetryPolicy = RetryPolicy(),
                 now: @escaping @Sendable () -> Int64 = { HookDispatcher.wallClockMillis() }) throws {
         let store = try AlertStore(path: storePath)
-        self.engine = try DetectorEngine(definitions: definitions)
+        var engine = try DetectorEngine(definitions: definitions)
+        self.restoreNotes = Self.restoreState(into: &engine, from: store)
+        self.engine = engine
+        self.savedChangeCount = engine.changeCount
         self.book = AlertBook(definitions: definitions, openAlerts: try store.openAlerts())
         self.store = store
         self.dispatcher = HookDispatcher(store: store, hooks: hooks, policy: policy, now: now)
@@ -55,6 +63,53 @@ public actor EventsService {
         // Nothing is in flight in a new process: every pending rule webhook is due now.
         try store.releaseRuleDeliveryLeases(now: now())
         (wakeStream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (ruleWakeStream, ruleWake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.ruleWakeStream = ruleWakeStream
+        self.ruleQueue = RuleWebhookQueue(wake: ruleWake)
+    }
+
+    /// What restoring the detectors' stored state at start-up skipped and why (incompatible version,
+    /// corrupt record, changed definition), one line each, for the caller to log.
+    public nonisolated let restoreNotes: [String]
+    /// The engine's change count when its state was last saved (nil: definitions changed since).
+    private var savedChangeCount: UInt64?
+    private var lastStateSave: Int64 = 0
+
+    /// Loads the stored detector state into a fresh engine; returns what was skipped.
+    static func restoreState(into engine: inout DetectorEngine, from store: AlertStore) -> [String] {
+        let rows: [AlertStore.StoredDetectorState]
+        do { rows = try store.detectorStates() } catch { return ["stored detector state unreadable, every detector starts afresh: \(error)"] }
+        var notes: [String] = []
+        var records: [DetectorStateRecord] = []
+        for row in rows {
+            do { records.append(try DetectorStateRecord.decode(row.state, detector: row.detectorID)) } catch {
+                notes.append("\(error); discarded, the detector starts afresh")
+            }
+        }
+        return notes + engine.restore(records)
+    }
+
+    /// Saves every detector's progress (pending breaches, last-seen times, windows, model states
+    /// and timers) to the store, replacing what was there, so that a restart resumes it. `serve`
+    /// calls this every few seconds when something changed, and at shutdown.
+    public func saveState() throws {
+        let now = clock()
+        var rows: [(detectorID: String, formatVersion: Int, savedAt: Int64, state: [UInt8])] = []
+        for record in engine.stateRecords(savedAt: now) {
+            rows.append((record.detector, record.version, now, try record.encoded()))
+        }
+        try store.replaceDetectorStates(rows)
+        savedChangeCount = engine.changeCount
+        lastStateSave = now
+    }
+
+    /// Saves the state when it changed and `intervalMillis` passed since the last save.
+    /// - Returns: whether it saved.
+    @discardableResult
+    public func saveStateIfDue(intervalMillis: Int64) throws -> Bool {
+        guard savedChangeCount != engine.changeCount, clock() - lastStateSave >= intervalMillis else { return false }
+        try saveState()
+        return true
     }
 
     /// Opens `<dataDirectory>/events.sqlite`.
@@ -100,6 +155,7 @@ public actor EventsService {
         let engine = try engine.reloaded(with: all)   // validates before anything is stored
         try store.saveDetector(definition, now: clock())
         self.engine = engine
+        savedChangeCount = nil
         book.update(definitions: all)
         hasDetectors.set(!all.isEmpty)
         return true
@@ -176,6 +232,7 @@ public actor EventsService {
     public func reload(definitions: [DetectorDefinition]) throws {
         let engine = try engine.reloaded(with: definitions)
         self.engine = engine
+        savedChangeCount = nil
         book.update(definitions: definitions)
         hasDetectors.set(!definitions.isEmpty)
     }
@@ -194,45 +251,98 @@ public actor EventsService {
         return transitions.first
     }
 
-    /// Stores a rule webhook request in the outbox (durable before this returns) and wakes delivery.
-    /// - Returns: the idempotency key.
-    /// - Throws: when no rule-webhook sender is configured, or the store fails.
+    /// Queues a rule webhook request for the outbox and returns its idempotency key at once.
+    ///
+    /// The request is committed to `rule_deliveries` by the next group commit (``runDelivery()``
+    /// commits everything queued since the last one in one transaction) and only then attempted,
+    /// so it is durable before its first attempt; every attempt sends the same bytes, signature
+    /// and key. Called from the rules service without entering the actor, so evaluating rules
+    /// never waits behind SQLite or HTTP.
+    /// - Throws: when no rule-webhook sender is configured.
     @discardableResult
-    public func enqueueRuleWebhook(rule: String, method: String, url: String, headers: [(name: String, value: String)],
-                                   body: [UInt8], time: Int64) throws -> String {
+    public nonisolated func enqueueRuleWebhook(rule: String, method: String, url: String, headers: [(name: String, value: String)],
+                                               body: [UInt8], time: Int64) throws -> String {
         guard ruleSender != nil else { throw AlertHooksError.invalidHook(id: "rules", reason: "no rule webhook secret configured") }
-        let now = clock()
         let key = "\(rule)/\(time)/\(UUID().uuidString.lowercased())"
-        // The first attempt starts at once (the row is committed first, so a crash from here on only
-        // repeats it after the restart); retries and overflow go through the delivery loop. A row
-        // handed off this way is leased (not due) for the request timeout plus a second, so that
-        // the loop does not pick it up meanwhile; a restart releases every lease.
-        let handOff = ruleInFlight.count < ruleConcurrency
-        let lease = handOff ? Int64(((ruleSender?.timeoutSeconds ?? 10) + 1) * 1000) : 0
-        let delivery = RuleDelivery(idempotencyKey: key, rule: rule, method: method, url: url,
-                                    headers: headers.map { [$0.name, $0.value] }, body: body, nextAttemptAt: now + lease, createdAt: now)
-        try store.enqueue(delivery)
-        if let sender = ruleSender, handOff {
-            ruleInFlight.insert(key)
-            Task {
-                let outcome = await sender.deliver(delivery)
-                await self.recordRuleOutcome(delivery, outcome)
-            }
-        } else {
-            wake.yield()
-        }
+        ruleQueue.add(RuleDelivery(idempotencyKey: key, rule: rule, method: method, url: url,
+                                   headers: headers.map { [$0.name, $0.value] }, body: body, nextAttemptAt: 0, createdAt: 0))
         return key
     }
 
-    /// Stores the outcome of a directly handed-off first attempt.
-    private func recordRuleOutcome(_ delivery: RuleDelivery, _ outcome: DeliveryOutcome) {
-        var d = delivery
-        d.record(outcome, at: clock(), policy: rulePolicy, random: Double.random(in: 0..<1))
-        ruleInFlight.remove(d.idempotencyKey)
-        do { try store.update([d]) } catch {
-            // The row stays pending and the loop attempts it again: at-least-once, same key.
+    /// One group commit: the rule webhooks queued since the last one are inserted and the outcomes
+    /// of finished attempts recorded, all in one transaction; then the new ones are handed off for
+    /// their first attempt (up to `ruleConcurrency` in flight; the rest wait in the table, due now,
+    /// for the delivery loop). A first attempt's row is leased (not due) for the request timeout
+    /// plus a second so the loop does not pick it up meanwhile; a restart releases every lease.
+    /// When the commit fails, the batch stays queued for the next try (nothing is attempted).
+    func commitRuleWebhooks() {
+        guard let sender = ruleSender else { return }
+        let (fresh, finished) = ruleQueue.take()
+        guard !fresh.isEmpty || !finished.isEmpty else { return }
+        let now = clock()
+        let lease = Int64((sender.timeoutSeconds + 1) * 1000)
+        var free = ruleConcurrency - (ruleQueue.inFlightCount - finished.count)
+        var rows: [RuleDelivery] = []
+        var handOff: [RuleDelivery] = []
+        // Whether the delivery loop has work: overflow rows, retries, a failed commit. Handed-off
+        // first attempts do not wake it, so a steady flow of webhooks costs it nothing.
+        var needLoop = false
+        rows.reserveCapacity(fresh.count)
+        for var d in fresh {
+            d.createdAt = now
+            if free > 0 {
+                free -= 1
+                d.nextAttemptAt = now + lease
+                handOff.append(d)
+            } else {
+                d.nextAttemptAt = now
+                needLoop = true
+            }
+            rows.append(d)
         }
-        if d.state == .pending { wake.yield() }
+        var outcomes: [RuleDelivery] = []
+        outcomes.reserveCapacity(finished.count)
+        for (delivery, outcome) in finished {
+            var d = delivery
+            d.record(outcome, at: now, policy: rulePolicy, random: Double.random(in: 0..<1))
+            if d.state == .pending { needLoop = true }
+            outcomes.append(d)
+        }
+        do {
+            try store.commitRuleWebhooks(new: rows, outcomes: outcomes)
+        } catch {
+            // Kept in memory and committed on a later try (the disk may be full for a while).
+            ruleQueue.putBack(fresh: fresh, finished: finished)
+            let queue = ruleQueue
+            Task.detached {
+                try? await Task.sleep(for: .milliseconds(500))
+                queue.poke()
+            }
+            return
+        }
+        ruleQueue.finish(finished.map(\.0.idempotencyKey), start: handOff.map(\.idempotencyKey))
+        let queue = ruleQueue
+        for d in handOff {
+            // Detached: the attempt need not start on (and wait for) the actor.
+            Task.detached {
+                let outcome = await sender.deliver(d)
+                queue.finished(d, outcome)
+            }
+        }
+        if needLoop {
+            ruleBacklog = true
+            wake.yield()
+        }
+    }
+
+    /// Commits queued rule webhooks and outcomes whenever there are some, until cancelled.
+    func runRuleCommits() async {
+        var wakeups = ruleWakeStream.makeAsyncIterator()
+        while !Task.isCancelled {
+            commitRuleWebhooks()
+            guard await wakeups.next(isolation: self) != nil else { return }
+        }
+        commitRuleWebhooks()
     }
 
     /// Rule webhook deliveries (tests, diagnostics).
@@ -243,16 +353,17 @@ public actor EventsService {
     /// One pass over the due rule webhooks, `ruleConcurrency` at a time. A retryable failure holds
     /// back the rest of that URL's entries until the next pass (the receiver is probably down).
     func deliverDueRuleWebhooks() async throws {
-        guard let sender = ruleSender else { return }
-        let due = try store.dueRuleDeliveries(at: clock(), limit: 512).filter { !ruleInFlight.contains($0.idempotencyKey) }
+        guard let sender = ruleSender, ruleBacklog else { return }
+        commitRuleWebhooks()   // outcomes first, so that a finished attempt is not repeated
+        let due = try store.dueRuleDeliveries(at: clock(), limit: 512).filter { !ruleQueue.isInFlight($0.idempotencyKey) }
+        if due.isEmpty, !(try store.hasPendingRuleDeliveries()) { ruleBacklog = false }
         var blocked: Set<String> = []
         var start = 0
         while start < due.count {
             let end = min(start + 16, due.count)
-            let batch = due[start..<end].filter { !blocked.contains($0.url) && !ruleInFlight.contains($0.idempotencyKey) }
+            let batch = due[start..<end].filter { !blocked.contains($0.url) && ruleQueue.claim($0.idempotencyKey) }
             start = end
-            for d in batch { ruleInFlight.insert(d.idempotencyKey) }
-            defer { for d in batch { ruleInFlight.remove(d.idempotencyKey) } }
+            defer { ruleQueue.finish(batch.map(\.idempotencyKey), start: []) }
             let outcomes = await withTaskGroup(of: (Int, DeliveryOutcome).self, returning: [DeliveryOutcome?].self) { group in
                 for (i, d) in batch.enumerated() {
                     group.addTask { (i, await sender.deliver(d)) }
@@ -291,6 +402,14 @@ public actor EventsService {
     /// Delivers the outbox until the task is cancelled: pending entries from before a restart
     /// first, then each new one as it is recorded, retries when they fall due.
     public func runDelivery(idleWakeMillis: Int64 = 60_000) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.runRuleCommits() }
+            await runAlertDelivery(idleWakeMillis: idleWakeMillis)
+            group.cancelAll()
+        }
+    }
+
+    private func runAlertDelivery(idleWakeMillis: Int64) async {
         var wakeups = wakeStream.makeAsyncIterator()
         while !Task.isCancelled {
             do {
@@ -300,7 +419,7 @@ public actor EventsService {
                 // A store error here is an operator's problem (disk full, file removed); keep trying.
             }
             let nextAlert = (try? store.nextPendingTime(hookIDs: hookIDs)) ?? nil
-            let nextRule = ruleSender == nil ? nil : ((try? store.nextRuleDeliveryTime()) ?? nil)
+            let nextRule = ruleSender == nil || !ruleBacklog ? nil : ((try? store.nextRuleDeliveryTime()) ?? nil)
             let next = [nextAlert, nextRule].compactMap { $0 }.min()
             let wait = max(1, min(idleWakeMillis, (next ?? .max) - clock()))
             let continuation = wake
@@ -324,4 +443,67 @@ public final class DetectorPresence: @unchecked Sendable {
     public var value: Bool { lock.withLock { present } }
 
     func set(_ v: Bool) { lock.withLock { present = v } }
+}
+
+/// Rule webhooks between the rules service and the events actor: new requests and finished
+/// attempts waiting for the next group commit, and the idempotency keys being attempted now
+/// (a key is never attempted twice at once). Lock-protected so producers never enter the actor.
+final class RuleWebhookQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fresh: [RuleDelivery] = []
+    private var finishedAttempts: [(RuleDelivery, DeliveryOutcome)] = []
+    private var inFlight: Set<String> = []
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(wake: AsyncStream<Void>.Continuation) {
+        self.wake = wake
+    }
+
+    /// Queues a new request and wakes the committer.
+    func add(_ d: RuleDelivery) {
+        lock.withLock { fresh.append(d) }
+        wake.yield()
+    }
+
+    /// Records a finished first attempt (its key stays in flight until the outcome is committed).
+    func finished(_ d: RuleDelivery, _ outcome: DeliveryOutcome) {
+        lock.withLock { finishedAttempts.append((d, outcome)) }
+        wake.yield()
+    }
+
+    /// Everything queued since the last take.
+    func take() -> (fresh: [RuleDelivery], finished: [(RuleDelivery, DeliveryOutcome)]) {
+        lock.withLock {
+            defer { fresh = []; finishedAttempts = [] }
+            return (fresh, finishedAttempts)
+        }
+    }
+
+    /// Returns a batch whose commit failed, ahead of anything queued since.
+    func putBack(fresh batch: [RuleDelivery], finished done: [(RuleDelivery, DeliveryOutcome)]) {
+        lock.withLock {
+            fresh = batch + fresh
+            finishedAttempts = done + finishedAttempts
+        }
+    }
+
+    /// Ends the keys whose outcome is committed and starts the handed-off ones.
+    func finish(_ done: [String], start: [String]) {
+        lock.withLock {
+            for k in done { inFlight.remove(k) }
+            for k in start { inFlight.insert(k) }
+        }
+    }
+
+    /// Marks a key in flight unless it already is; returns whether this caller owns the attempt.
+    func claim(_ key: String) -> Bool {
+        lock.withLock { inFlight.insert(key).inserted }
+    }
+
+    /// Wakes the committer.
+    func poke() { wake.yield() }
+
+    func isInFlight(_ key: String) -> Bool { lock.withLock { inFlight.contains(key) } }
+
+    var inFlightCount: Int { lock.withLock { inFlight.count } }
 }

@@ -1,8 +1,5 @@
 public import Events
-public import Foundation
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
+import Foundation
 
 /// Sends the HTTP requests of rules' `webhook` actions, signed like alert webhooks.
 ///
@@ -17,19 +14,16 @@ public import FoundationNetworking
 public struct RuleWebhookSender: Sendable {
     private let secret: [UInt8]
     public let timeoutSeconds: Double
-    private let session: URLSession
+    private let client: WebhookHTTPClient
 
+    /// - Parameter client: the shared HTTP client (`serve` passes its own, shut down at graceful shutdown).
     /// - Throws: `AlertHooksError.invalidHook` for an empty secret or a bad timeout.
-    public init(secret: String, timeoutSeconds: Double = 10) throws(AlertHooksError) {
+    public init(secret: String, timeoutSeconds: Double = 10, client: WebhookHTTPClient = .shared) throws(AlertHooksError) {
         guard !secret.isEmpty else { throw .invalidHook(id: "rules", reason: "the secret must not be empty") }
         guard timeoutSeconds.isFinite, timeoutSeconds > 0 else { throw .invalidHook(id: "rules", reason: "the timeout must be > 0") }
         self.secret = Array(secret.utf8)
         self.timeoutSeconds = timeoutSeconds
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeoutSeconds
-        configuration.timeoutIntervalForResource = timeoutSeconds
-        configuration.httpMaximumConnectionsPerHost = 16
-        self.session = URLSession(configuration: configuration)
+        self.client = client
     }
 
     /// The `X-Lorikeet-Signature` value for `body`.
@@ -37,34 +31,42 @@ public struct RuleWebhookSender: Sendable {
         "sha256=" + HMACSHA256.hex(key: secret, message: body)
     }
 
-    /// The request as sent for one attempt.
-    public func urlRequest(for d: RuleDelivery) -> URLRequest? {
-        guard let url = URL(string: d.url) else { return nil }
-        var r = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeoutSeconds)
-        r.httpMethod = d.method
-        r.httpBody = Data(d.body)
-        for h in d.headers where h.count == 2 { r.setValue(h[1], forHTTPHeaderField: h[0]) }
-        let isJSON = d.body.first.map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "\"") } ?? true
-        if r.value(forHTTPHeaderField: "Content-Type") == nil {
-            r.setValue(isJSON ? "application/json" : "application/octet-stream", forHTTPHeaderField: "Content-Type")
+    /// The request as sent for one attempt: the action's headers, then ours (which replace any
+    /// action header of the same name).
+    public func webhookRequest(for d: RuleDelivery) -> WebhookRequest {
+        let ours: Set<String> = ["x-lorikeet-signature", "idempotency-key", "x-lorikeet-rule", "x-lorikeet-attempt", "user-agent"]
+        var headers: [(name: String, value: String)] = []
+        var hasContentType = false
+        for h in d.headers where h.count == 2 && !ours.contains(h[0].lowercased()) {
+            if h[0].lowercased() == "content-type" {
+                // Last one wins, as URLRequest's setValue did.
+                headers.removeAll { $0.name.lowercased() == "content-type" }
+                hasContentType = true
+            }
+            headers.append((h[0], h[1]))
         }
-        r.setValue(signature(for: d.body), forHTTPHeaderField: "X-Lorikeet-Signature")
-        r.setValue(d.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
-        r.setValue(d.rule, forHTTPHeaderField: "X-Lorikeet-Rule")
-        r.setValue(String(d.attempts + 1), forHTTPHeaderField: "X-Lorikeet-Attempt")
-        r.setValue("lorikeet-rules/1", forHTTPHeaderField: "User-Agent")
-        return r
+        if !hasContentType {
+            let isJSON = d.body.first.map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "\"") } ?? true
+            headers.append(("Content-Type", isJSON ? "application/json" : "application/octet-stream"))
+        }
+        headers += [
+            ("X-Lorikeet-Signature", signature(for: d.body)),
+            ("Idempotency-Key", d.idempotencyKey),
+            ("X-Lorikeet-Rule", d.rule),
+            ("X-Lorikeet-Attempt", String(d.attempts + 1)),
+            ("User-Agent", "lorikeet-rules/1"),
+        ]
+        return WebhookRequest(method: d.method, url: d.url, headers: headers, body: d.body)
     }
 
     /// Makes one attempt. Never throws: failures are outcomes.
     public func deliver(_ d: RuleDelivery) async -> DeliveryOutcome {
-        guard let request = urlRequest(for: d) else { return .permanent("not a URL: \(d.url)") }
         do {
-            let (_, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else { return .retryable("not an HTTP response") }
-            return WebhookHook.outcome(status: http.statusCode)
+            return WebhookHook.outcome(status: try await client.send(webhookRequest(for: d), timeoutSeconds: timeoutSeconds))
+        } catch let e as WebhookHTTPClient.RequestError {
+            return .permanent(e.reason)
         } catch {
-            return .retryable("transport: \(error.localizedDescription)")
+            return .retryable("transport: \(error)")
         }
     }
 }

@@ -1,8 +1,5 @@
 public import Events
 public import Foundation
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
 
 /// Errors in a hook's configuration.
 public enum AlertHooksError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -39,10 +36,13 @@ public struct WebhookHook: AlertHook {
     public let url: URL
     private let secret: [UInt8]
     public let timeoutSeconds: Double
-    private let session: URLSession
+    private let client: WebhookHTTPClient
 
+    /// - Parameter client: the shared HTTP client (``WebhookHTTPClient/shared`` for one-shot runs;
+    ///   `serve` passes its own, shut down at graceful shutdown).
     /// - Throws: `AlertHooksError.invalidHook` for a non-HTTP URL or an empty secret.
-    public init(id: String = "webhook", url: URL, secret: String, timeoutSeconds: Double = 10) throws(AlertHooksError) {
+    public init(id: String = "webhook", url: URL, secret: String, timeoutSeconds: Double = 10,
+                client: WebhookHTTPClient = .shared) throws(AlertHooksError) {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
             throw .invalidHook(id: id, reason: "the URL must be http:// or https:// with a host")
         }
@@ -52,11 +52,7 @@ public struct WebhookHook: AlertHook {
         self.url = url
         self.secret = Array(secret.utf8)
         self.timeoutSeconds = timeoutSeconds
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeoutSeconds
-        configuration.timeoutIntervalForResource = timeoutSeconds
-        configuration.httpMaximumConnectionsPerHost = 8
-        self.session = URLSession(configuration: configuration)
+        self.client = client
     }
 
     /// The `X-Lorikeet-Signature` value for `body`.
@@ -65,26 +61,24 @@ public struct WebhookHook: AlertHook {
     }
 
     /// The request as sent (exposed for tests and for documentation of the wire format).
-    public func urlRequest(for request: HookRequest) -> URLRequest {
-        var r = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeoutSeconds)
-        r.httpMethod = "POST"
-        r.httpBody = request.body
-        r.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        r.setValue(signature(for: request.body), forHTTPHeaderField: "X-Lorikeet-Signature")
-        r.setValue(request.idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
-        r.setValue(request.transition.rawValue, forHTTPHeaderField: "X-Lorikeet-Event")
-        r.setValue(String(request.attempt), forHTTPHeaderField: "X-Lorikeet-Attempt")
-        r.setValue("lorikeet-alert-hooks/1", forHTTPHeaderField: "User-Agent")
-        return r
+    public func webhookRequest(for request: HookRequest) -> WebhookRequest {
+        WebhookRequest(method: "POST", url: url.absoluteString, headers: [
+            ("Content-Type", "application/json"),
+            ("X-Lorikeet-Signature", signature(for: request.body)),
+            ("Idempotency-Key", request.idempotencyKey),
+            ("X-Lorikeet-Event", request.transition.rawValue),
+            ("X-Lorikeet-Attempt", String(request.attempt)),
+            ("User-Agent", "lorikeet-alert-hooks/1"),
+        ], body: Array(request.body))
     }
 
     public func deliver(_ request: HookRequest) async -> DeliveryOutcome {
         do {
-            let (_, response) = try await session.data(for: urlRequest(for: request))
-            guard let http = response as? HTTPURLResponse else { return .retryable("not an HTTP response") }
-            return Self.outcome(status: http.statusCode)
+            return Self.outcome(status: try await client.send(webhookRequest(for: request), timeoutSeconds: timeoutSeconds))
+        } catch let e as WebhookHTTPClient.RequestError {
+            return .permanent(e.reason)
         } catch {
-            return .retryable("transport: \(error.localizedDescription)")
+            return .retryable("transport: \(error)")
         }
     }
 

@@ -47,6 +47,51 @@ extension AlertStore {
         }
     }
 
+    /// Commits one tick of rule-webhook work in one transaction: the new deliveries (inserted
+    /// unless their key exists) and the outcomes of finished attempts. Either all of it is durable
+    /// or none of it (the caller keeps the batch and tries again).
+    public func commitRuleWebhooks(new deliveries: [RuleDelivery], outcomes: [RuleDelivery]) throws(AlertStoreError) {
+        guard !deliveries.isEmpty || !outcomes.isEmpty else { return }
+        do {
+            let insert = try db.prepare("""
+                INSERT OR IGNORE INTO rule_deliveries(idempotency_key, rule, method, url, headers, body, state, attempts,
+                                                      next_attempt_at, last_error, created_at, delivered_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let update = try db.prepare("""
+                UPDATE rule_deliveries SET state = ?2, attempts = ?3, next_attempt_at = ?4, last_error = ?5, delivered_at = ?6
+                WHERE idempotency_key = ?1
+                """)
+            let encoder = JSONEncoder()
+            try db.transaction {
+                for d in deliveries {
+                    let headers = d.headers.isEmpty ? "[]" : String(decoding: try encoder.encode(d.headers), as: UTF8.self)
+                    try insert.run([
+                        .text(d.idempotencyKey), .text(d.rule), .text(d.method), .text(d.url), .text(headers), .blob(d.body),
+                        .text(d.state.rawValue), .integer(Int64(d.attempts)), .integer(d.nextAttemptAt),
+                        d.lastError.map(Value.text) ?? .null, .integer(d.createdAt), d.deliveredAt.map(Value.integer) ?? .null,
+                    ])
+                }
+                for d in outcomes {
+                    try update.run([.text(d.idempotencyKey), .text(d.state.rawValue), .integer(Int64(d.attempts)),
+                                    .integer(d.nextAttemptAt), d.lastError.map(Value.text) ?? .null,
+                                    d.deliveredAt.map(Value.integer) ?? .null])
+                }
+            }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Whether any rule delivery is pending.
+    public func hasPendingRuleDeliveries() throws(AlertStoreError) -> Bool {
+        do {
+            return !(try db.prepare("SELECT 1 FROM rule_deliveries WHERE state = 'pending' LIMIT 1").rows().isEmpty)
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
     private static let ruleDeliveryColumns = """
         idempotency_key, rule, method, url, headers, body, state, attempts, next_attempt_at, last_error, created_at, delivered_at
         """

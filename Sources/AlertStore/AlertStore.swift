@@ -131,6 +131,14 @@ public final class AlertStore {
         );
         CREATE INDEX rule_deliveries_due ON rule_deliveries(next_attempt_at) WHERE state = 'pending';
         """),
+        ("events_v4_detector_state", """
+        CREATE TABLE detector_state(
+            detector_id    TEXT PRIMARY KEY,
+            format_version INTEGER NOT NULL,
+            saved_at       INTEGER NOT NULL,
+            state          BLOB NOT NULL      -- a DetectorStateRecord as JSON (docs/events.md)
+        );
+        """),
     ]
 
     static func migrate(_ db: Connection) throws {

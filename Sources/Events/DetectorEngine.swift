@@ -65,16 +65,19 @@ public struct DetectorEngine: Sendable {
     }
 
     public let definitions: [DetectorDefinition]
-    private let models: [CompiledModel?]
+    let models: [CompiledModel?]
     /// Instances live in arrays indexed by slot, so that the hot path does one hash lookup
     /// (key → slot) and mutates the instance in place.
-    private var slots: [InstanceKey: Int] = [:]
-    private var keys: [InstanceKey] = []
-    private var instances: [DetectorInstance] = []
+    var slots: [InstanceKey: Int] = [:]
+    var keys: [InstanceKey] = []
+    var instances: [DetectorInstance] = []
     /// The deadline each slot is scheduled at; heap entries that disagree are stale.
-    private var scheduled: [Int64?] = []
+    var scheduled: [Int64?] = []
     private var scheduledCount = 0
     private var heap = DeadlineHeap()
+    /// Counts changes to instance state (samples taken, due instances ticked): a caller that
+    /// persists the state saves only when it moved.
+    public internal(set) var changeCount: UInt64 = 0
 
     /// Builds an engine over validated definitions (disabled ones are kept but never run).
     /// - Throws: `EventsError` when a definition does not validate.
@@ -100,7 +103,7 @@ public struct DetectorEngine: Sendable {
         return slots[InstanceKey(definition: i, device: device)].map { instances[$0] }
     }
 
-    private func makeInstance(_ index: Int) -> DetectorInstance {
+    func makeInstance(_ index: Int) -> DetectorInstance {
         switch definitions[index].kind {
         case let .threshold(p): return .threshold(ThresholdDetector(p))
         case let .absence(p): return .absence(AbsenceDetector(p))
@@ -114,7 +117,7 @@ public struct DetectorEngine: Sendable {
         }
     }
 
-    private mutating func reschedule(_ slot: Int) {
+    mutating func reschedule(_ slot: Int) {
         let deadline = instances[slot].nextDeadline
         let old = scheduled[slot]
         guard old != deadline else { return }
@@ -171,6 +174,7 @@ public struct DetectorEngine: Sendable {
                 scheduled.append(nil)
             }
             let actions = instances[slot].observe(sample)
+            changeCount &+= 1
             reschedule(slot)
             for a in actions { out.append(DetectorOutput(detectorID: d.id, device: sample.device, action: a)) }
         }
@@ -187,6 +191,7 @@ public struct DetectorEngine: Sendable {
             scheduled[top.slot] = nil
             scheduledCount -= 1
             let actions = instances[top.slot].tick(now: now)
+            changeCount &+= 1
             reschedule(top.slot)
             let id = definitions[top.key.definition].id
             for a in actions { out.append(DetectorOutput(detectorID: id, device: top.key.device, action: a)) }

@@ -11,6 +11,10 @@ public enum EventsError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidExpression(expression: String, column: Int, reason: String)
     /// No open alert has this id (acknowledge of an unknown or resolved alert).
     case alertNotFound(id: String)
+    /// Stored detector state was written in another format version (it is discarded).
+    case incompatibleState(detector: String, version: Int, expected: Int)
+    /// Stored detector state does not decode or is inconsistent with its definition.
+    case corruptState(detector: String, reason: String)
 
     /// A stable snake_case code for logs and APIs.
     public var code: String {
@@ -19,6 +23,8 @@ public enum EventsError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidDefinition: "invalid_definition"
         case .invalidExpression: "invalid_expression"
         case .alertNotFound: "alert_not_found"
+        case .incompatibleState: "incompatible_state"
+        case .corruptState: "corrupt_state"
         }
     }
 
@@ -33,6 +39,10 @@ public enum EventsError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid expression at column \(column): \(reason) (in: \(expression.prefix(120)))"
         case let .alertNotFound(id):
             return "no open alert with id '\(id)'"
+        case let .incompatibleState(detector, version, expected):
+            return "stored state of detector '\(detector)' has format version \(version), this version reads \(expected)"
+        case let .corruptState(detector, reason):
+            return "stored state of detector '\(detector)' is corrupt: \(reason)"
         }
     }
 }

@@ -73,7 +73,7 @@ public struct AlertWebhookConfiguration: Codable, Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    func hook() throws -> WebhookHook {
+    func hook(client: WebhookHTTPClient) throws -> WebhookHook {
         guard let u = URL(string: url) else { throw ServerAppError.invalidConfiguration("alertWebhook.url is not a URL: \(url)") }
         var secret = self.secret
         if let secretFile {
@@ -83,7 +83,7 @@ public struct AlertWebhookConfiguration: Codable, Sendable {
             secret = text.split(whereSeparator: \.isNewline).first.map(String.init)
         }
         guard let secret else { throw ServerAppError.invalidConfiguration("alertWebhook needs secret or secretFile") }
-        do { return try WebhookHook(id: hookId ?? "webhook", url: u, secret: secret, timeoutSeconds: timeoutSeconds ?? 10) } catch {
+        do { return try WebhookHook(id: hookId ?? "webhook", url: u, secret: secret, timeoutSeconds: timeoutSeconds ?? 10, client: client) } catch {
             throw ServerAppError.invalidConfiguration("alertWebhook: \(error)")
         }
     }
@@ -114,7 +114,7 @@ public struct RuleWebhooksConfiguration: Codable, Sendable {
         (dataDirectory as NSString).appendingPathComponent("rules-webhook.secret")
     }
 
-    func sender(dataDirectory: String) throws -> RuleWebhookSender {
+    func sender(dataDirectory: String, client: WebhookHTTPClient) throws -> RuleWebhookSender {
         var secret = self.secret
         if let secretFile {
             guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8) else {
@@ -137,7 +137,7 @@ public struct RuleWebhooksConfiguration: Codable, Sendable {
                 secret = generated
             }
         }
-        do { return try RuleWebhookSender(secret: secret ?? "", timeoutSeconds: timeoutSeconds ?? 10) } catch {
+        do { return try RuleWebhookSender(secret: secret ?? "", timeoutSeconds: timeoutSeconds ?? 10, client: client) } catch {
             throw ServerAppError.invalidConfiguration("ruleWebhooks: \(error)")
         }
     }
@@ -149,6 +149,8 @@ struct EventsFeed: Sendable {
     /// The metric of the arrival sample written for every uplink.
     static let arrivalMetric = "uplink"
     let service: EventsService
+    /// The one HTTP client of the alert and rule webhooks (shut down by `EventsRunService`).
+    let httpClient: WebhookHTTPClient
     let logger: Logger
 
     /// Opens (creating) `<data-dir>/events.sqlite` with the detectors stored there (possibly none:
@@ -161,9 +163,10 @@ struct EventsFeed: Sendable {
             throw ServerAppError.dataDirectory("events store: \(error)")
         }
         var hooks: [any AlertHook] = [ApplicationAlertHook(bus: BrokerAlertBus(bus: bus), registry: registry)]
-        if let webhook { hooks.append(try webhook.hook()) }
+        let client = WebhookHTTPClient()
+        if let webhook { hooks.append(try webhook.hook(client: client)) }
         let rules = ruleWebhooks ?? RuleWebhooksConfiguration()
-        let sender = try rules.sender(dataDirectory: dataDirectory)
+        let sender = try rules.sender(dataDirectory: dataDirectory, client: client)
         let service: EventsService
         do {
             service = try EventsService(storePath: path, definitions: definitions, hooks: hooks, ruleWebhooks: sender,
@@ -171,8 +174,11 @@ struct EventsFeed: Sendable {
         } catch {
             throw ServerAppError.invalidConfiguration("event detectors: \(error)")
         }
+        for note in service.restoreNotes {
+            logger.warning("event detectors: \(note)")
+        }
         logger.info("event detectors loaded", metadata: ["events.detectors": "\(definitions.count)", "events.hooks": "\(hooks.map(\.id))"])
-        return EventsFeed(service: service, logger: logger)
+        return EventsFeed(service: service, httpClient: client, logger: logger)
     }
 
     /// Feeds one uplink's samples (already filtered like the telemetry write).
@@ -193,10 +199,14 @@ struct EventsFeed: Sendable {
 }
 
 /// Ticks the detectors with the wall clock every `interval` and runs hook delivery (which drains
-/// the outbox left by an earlier run first) until graceful shutdown.
+/// the outbox left by an earlier run first) until graceful shutdown; then closes the webhook
+/// client's connections.
 struct EventsRunService: Service {
     let feed: EventsFeed
     let interval: Duration
+    /// How often the detectors' progress is saved when it changed (and always at shutdown), so a
+    /// restart resumes pending durations, absence timers, windows and model states.
+    var stateSaveIntervalMillis: Int64 = 5_000
 
     func run() async throws {
         let service = feed.service
@@ -215,10 +225,20 @@ struct EventsRunService: Service {
                         } catch {
                             logger.error("event detectors: tick failed", metadata: ["error": "\(error)"])
                         }
+                        do { try await service.saveStateIfDue(intervalMillis: stateSaveIntervalMillis) } catch {
+                            logger.error("event detectors: cannot save their state", metadata: ["error": "\(error)"])
+                        }
                         try? await Task.sleep(for: interval)
                     }
                 }
             }
         }
+        do {
+            try await service.saveState()
+            logger.info("event detectors: state saved")
+        } catch {
+            logger.error("event detectors: cannot save their state at shutdown", metadata: ["error": "\(error)"])
+        }
+        await feed.httpClient.shutdown()
     }
 }

@@ -315,7 +315,7 @@ struct RulesService: Service {
             }
             _ = try await networkServer.enqueueDownlink(devEUI: eui, fPort: port, data: data, confirmed: confirmed)
         case let .httpRequest(method, url, headers, body):
-            try await events.enqueueRuleWebhook(rule: rule, method: method, url: url,
+            try events.enqueueRuleWebhook(rule: rule, method: method, url: url,
                                                 headers: headers.map { (name: $0.name, value: $0.value) }, body: body, time: time)
         case let .raiseAlert(name, severity, message, dedupKey, _):
             guard let s = Severity(rawValue: severity.rawValue) else { throw NotExecuted(description: "alert: unknown severity") }

@@ -17,13 +17,52 @@ import Events
         let hook = try WebhookHook(url: try #require(URL(string: "http://127.0.0.1:9/hook")), secret: "Jefe")
         let request = HookRequest(idempotencyKey: "a:d:1/fired", alertID: "a:d:1", transition: .fired,
                                   body: Data("what do ya want for nothing?".utf8), attempt: 3)
-        let r = hook.urlRequest(for: request)
-        #expect(r.httpMethod == "POST")
-        #expect(r.value(forHTTPHeaderField: "X-Lorikeet-Signature") == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        #expect(r.value(forHTTPHeaderField: "Idempotency-Key") == "a:d:1/fired")
-        #expect(r.value(forHTTPHeaderField: "X-Lorikeet-Attempt") == "3")
-        #expect(r.value(forHTTPHeaderField: "Content-Type") == "application/json")
-        #expect(r.httpBody == request.body)
+        let r = hook.webhookRequest(for: request)
+        #expect(r.method == "POST")
+        #expect(r.url == "http://127.0.0.1:9/hook")
+        #expect(r.header("x-lorikeet-signature") == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(r.header("Idempotency-Key") == "a:d:1/fired")
+        #expect(r.header("X-Lorikeet-Attempt") == "3")
+        #expect(r.header("X-Lorikeet-Event") == "fired")
+        #expect(r.header("Content-Type") == "application/json")
+        #expect(r.body == Array(request.body))
+    }
+
+    @Test func ruleWebhookRequestKeepsActionHeadersButOursWin() throws {
+        let sender = try RuleWebhookSender(secret: "Jefe")
+        let body = Array("what do ya want for nothing?".utf8)
+        let d = RuleDelivery(idempotencyKey: "r/1/u", rule: "r", method: "PUT", url: "http://127.0.0.1:9/x",
+                             headers: [["X-Custom", "1"], ["Idempotency-Key", "forged"], ["content-type", "text/plain"]],
+                             body: body, nextAttemptAt: 0, createdAt: 0)
+        let r = sender.webhookRequest(for: d)
+        #expect(r.method == "PUT")
+        #expect(r.header("X-Custom") == "1")
+        #expect(r.header("Idempotency-Key") == "r/1/u")
+        #expect(r.headers.filter { $0.name.lowercased() == "idempotency-key" }.count == 1)
+        #expect(r.header("Content-Type") == "text/plain")
+        #expect(r.header("X-Lorikeet-Signature") == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(r.header("X-Lorikeet-Attempt") == "1")
+        let binary = sender.webhookRequest(for: RuleDelivery(idempotencyKey: "k", rule: "r", method: "POST", url: "http://h/",
+                                                             headers: [], body: [0x01, 0x02], nextAttemptAt: 0, createdAt: 0))
+        #expect(binary.header("Content-Type") == "application/octet-stream")
+    }
+
+    @Test func unsendableRequestsArePermanentFailures() async throws {
+        let sender = try RuleWebhookSender(secret: "s")
+        let badURL = RuleDelivery(idempotencyKey: "k", rule: "r", method: "POST", url: "not a url", headers: [], body: [],
+                                  nextAttemptAt: 0, createdAt: 0)
+        guard case .permanent = await sender.deliver(badURL) else { Issue.record("a bad URL must be permanent"); return }
+        let badHeader = RuleDelivery(idempotencyKey: "k", rule: "r", method: "POST", url: "http://127.0.0.1:9/", headers: [["Bad Name", "v"]],
+                                     body: [], nextAttemptAt: 0, createdAt: 0)
+        guard case .permanent = await sender.deliver(badHeader) else { Issue.record("a bad header must be permanent"); return }
+    }
+
+    @Test func refusedConnectionIsRetryable() async throws {
+        let client = WebhookHTTPClient()
+        let hook = try WebhookHook(url: try #require(URL(string: "http://127.0.0.1:9/hook")), secret: "s", timeoutSeconds: 2, client: client)
+        let outcome = await hook.deliver(HookRequest(idempotencyKey: "k", alertID: "a:d:1", transition: .fired, body: Data("{}".utf8), attempt: 1))
+        await client.shutdown()
+        guard case .retryable = outcome else { Issue.record("refused must be retryable, got \(outcome)"); return }
     }
 
     @Test func badHooksAreRejected() throws {

@@ -92,3 +92,52 @@ final class SignallingHook: AlertHook, @unchecked Sendable {
         #expect(open.map(\.state) == [.acknowledged])
     }
 }
+
+@Suite struct EventsServiceStateTests {
+    let defs = [DetectorDefinition(id: "freezer", kind: .threshold(ThresholdParameters(metric: "t", direction: .above, threshold: -15,
+                                                                                       durationSeconds: 600)))]
+
+    func tempDir() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("events-state-\(UUID().uuidString)").path
+    }
+
+    @Test func aPendingDurationSurvivesARestart() async throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let first = try EventsService(dataDirectory: dir, definitions: defs, hooks: [])
+            #expect(try await first.ingest(Sample(time: 1_000, device: "d1", metric: "t", value: -10)).isEmpty)
+            #expect(try await first.saveStateIfDue(intervalMillis: 0))
+            #expect(try await first.saveStateIfDue(intervalMillis: 0) == false)   // nothing changed since
+            // 480 s later the freezer is still warm; then the process stops.
+            #expect(try await first.ingest(Sample(time: 481_000, device: "d1", metric: "t", value: -11)).isEmpty)
+            try await first.saveState()
+        }
+        let second = try EventsService(dataDirectory: dir, definitions: defs, hooks: [])
+        #expect(second.restoreNotes.isEmpty)
+        #expect(try await second.tick(now: 600_000).isEmpty)
+        let fired = try await second.tick(now: 601_000)
+        #expect(fired.map(\.transition) == [.fired])
+        #expect(fired.first?.alert.firedAt == 601_000)   // 600 s after the first warm sample, not after the restart
+    }
+
+    @Test func corruptAndIncompatibleStoredStateIsDiscardedWithANote() async throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try AlertStore(dataDirectory: dir)
+        var record = DetectorStateRecord(detector: "freezer", savedAt: 0, definition: defs[0], instances: [
+            .init(device: "d1", threshold: .init(phase: "pending", since: 1_000, lastValue: -10)),
+        ])
+        record.version = 99
+        try store.replaceDetectorStates([("freezer", 99, 0, try record.encoded()), ("ghost", 1, 0, Array("{not json".utf8))])
+        let service = try EventsService(dataDirectory: dir, definitions: defs, hooks: [])
+        #expect(service.restoreNotes.count == 2)
+        #expect(service.restoreNotes.contains { $0.contains("'freezer'") && $0.contains("format version 99") })
+        #expect(service.restoreNotes.contains { $0.contains("'ghost'") && $0.contains("corrupt") })
+        #expect(try await service.tick(now: 700_000).isEmpty)   // started afresh: nothing pending
+        // The next save replaces the bad rows.
+        _ = try await service.ingest(Sample(time: 700_000, device: "d1", metric: "t", value: -10))
+        try await service.saveState()
+        #expect(try store.detectorStates().map(\.detectorID) == ["freezer"])
+    }
+}

@@ -37,10 +37,10 @@ public struct AbsenceParameters: Codable, Equatable, Sendable {
 /// dated at the deadline (last sample + timeout); the next sample resolves it.
 public struct AbsenceDetector: Equatable, Sendable {
     public let parameters: AbsenceParameters
-    public private(set) var lastSeen: Int64?
+    public internal(set) var lastSeen: Int64?
     /// Recent inter-arrival times in milliseconds, oldest first.
-    public private(set) var intervals: [Int64] = []
-    public private(set) var firing = false
+    public internal(set) var intervals: [Int64] = []
+    public internal(set) var firing = false
 
     public init(_ parameters: AbsenceParameters) {
         self.parameters = parameters

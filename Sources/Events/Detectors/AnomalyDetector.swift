@@ -50,8 +50,8 @@ public struct AnomalyParameters: Codable, Equatable, Sendable {
 /// any other +∞.
 public struct AnomalyDetector: Equatable, Sendable {
     public let parameters: AnomalyParameters
-    public private(set) var window: [Double] = []
-    public private(set) var firing = false
+    public internal(set) var window: [Double] = []
+    public internal(set) var firing = false
 
     public init(_ parameters: AnomalyParameters) {
         self.parameters = parameters

@@ -35,8 +35,8 @@ public struct RateParameters: Codable, Equatable, Sendable {
 /// empty of history). It fires when the rate is past the threshold and resolves when it is not.
 public struct RateOfChangeDetector: Equatable, Sendable {
     public let parameters: RateParameters
-    private var window: [(time: Int64, value: Double)] = []
-    public private(set) var firing = false
+    var window: [(time: Int64, value: Double)] = []
+    public internal(set) var firing = false
 
     public init(_ parameters: RateParameters) {
         self.parameters = parameters

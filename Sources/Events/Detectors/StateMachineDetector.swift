@@ -146,12 +146,12 @@ public struct CompiledModel: Equatable, Sendable {
 /// The running state machine for one device.
 public struct StateMachineDetector: Equatable, Sendable {
     public let model: CompiledModel
-    private var current: Int
-    private var started = false
-    public private(set) var metrics: [String: Double] = [:]
-    public private(set) var variables: [String: Double] = [:]
+    var current: Int
+    var started = false
+    public internal(set) var metrics: [String: Double] = [:]
+    public internal(set) var variables: [String: Double] = [:]
     /// Running timers: name → deadline (epoch milliseconds).
-    public private(set) var timers: [String: Int64] = [:]
+    public internal(set) var timers: [String: Int64] = [:]
 
     public init(_ model: CompiledModel) {
         self.model = model

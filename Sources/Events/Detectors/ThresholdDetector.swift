@@ -47,8 +47,8 @@ public struct ThresholdDetector: Equatable, Sendable {
     }
 
     public let parameters: ThresholdParameters
-    public private(set) var state: State = .normal
-    private var lastValue: Double?
+    public internal(set) var state: State = .normal
+    var lastValue: Double?
 
     public init(_ parameters: ThresholdParameters) {
         self.parameters = parameters

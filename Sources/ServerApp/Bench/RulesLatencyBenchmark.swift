@@ -13,7 +13,8 @@ import Rules
 /// `lorikeet bench rules` (latency part): the time from an uplink sent over packet-forwarder UDP to
 /// the webhook request a rule makes for it arriving at a local HTTP receiver, at a fixed offered
 /// rate, through the whole server (bridge, network server, codec-less `up` event on the bus, ten
-/// rules evaluated per message, the durable rule-webhook outbox in SQLite, URLSession, signature).
+/// rules evaluated per message, the durable rule-webhook outbox in SQLite (group-committed), the
+/// shared async-http-client with kept-alive connections, signature).
 ///
 /// Baseline in the same run: the time from the same uplinks to their `up` event on the bus (what
 /// the rules see), measured by an in-process bus subscriber, so the difference is the cost of the
