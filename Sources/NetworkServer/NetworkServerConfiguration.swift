@@ -6,6 +6,14 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
     public var netID: NetID
     /// How long copies of one frame from several gateways are collected, in milliseconds.
     public var deduplicationWindowMillis: Int
+    /// Close a deduplication window before `deduplicationWindowMillis` once every gateway that
+    /// heard the sender's recent uplinks has reported (a sender only ever heard by one gateway:
+    /// on its first copy). The window stays the upper bound; a sender never heard before waits
+    /// the full window. Default on: waiting 200 ms on every uplink is most of the latency from
+    /// uplink to downlink decision and buys nothing when no other gateway will report.
+    public var deduplicationEarlyClose: Bool
+    /// A gateway that heard any of a sender's last N uplinks is expected in its next window.
+    public var deduplicationGatewayHistory: Int
     /// ADR installation margin in dB (Semtech/ChirpStack default 10).
     public var adrInstallationMargin: Double
     /// Give up on a MAC command after this many downlinks without an answer.
@@ -24,12 +32,15 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
     /// whole this often and at shutdown.
     public var staleSessionWriteMillis: Int
 
-    public init(netID: NetID = NetID.zero, deduplicationWindowMillis: Int = 200, adrInstallationMargin: Double = 10,
+    public init(netID: NetID = NetID.zero, deduplicationWindowMillis: Int = 200, deduplicationEarlyClose: Bool = true,
+                deduplicationGatewayHistory: Int = 8, adrInstallationMargin: Double = 10,
                 macCommandMaxAttempts: Int = 3, confirmedDownlinkMaxAttempts: Int = 3,
                 extraChannels: [String: [Int]] = ["EU868": [867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000]],
                 downlinkTXPower: Int? = nil, sessionCommitIntervalMillis: Int = 50, staleSessionWriteMillis: Int = 30_000) {
         self.netID = netID
         self.deduplicationWindowMillis = deduplicationWindowMillis
+        self.deduplicationEarlyClose = deduplicationEarlyClose
+        self.deduplicationGatewayHistory = deduplicationGatewayHistory
         self.adrInstallationMargin = adrInstallationMargin
         self.macCommandMaxAttempts = macCommandMaxAttempts
         self.confirmedDownlinkMaxAttempts = confirmedDownlinkMaxAttempts
@@ -44,6 +55,8 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
         let d = NetworkServerConfiguration()
         netID = try c.decodeIfPresent(NetID.self, forKey: .netID) ?? d.netID
         deduplicationWindowMillis = try c.decodeIfPresent(Int.self, forKey: .deduplicationWindowMillis) ?? d.deduplicationWindowMillis
+        deduplicationEarlyClose = try c.decodeIfPresent(Bool.self, forKey: .deduplicationEarlyClose) ?? d.deduplicationEarlyClose
+        deduplicationGatewayHistory = try c.decodeIfPresent(Int.self, forKey: .deduplicationGatewayHistory) ?? d.deduplicationGatewayHistory
         adrInstallationMargin = try c.decodeIfPresent(Double.self, forKey: .adrInstallationMargin) ?? d.adrInstallationMargin
         macCommandMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .macCommandMaxAttempts) ?? d.macCommandMaxAttempts
         confirmedDownlinkMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .confirmedDownlinkMaxAttempts) ?? d.confirmedDownlinkMaxAttempts

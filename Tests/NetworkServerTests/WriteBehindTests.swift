@@ -36,7 +36,7 @@ struct WriteBehindTests {
         #expect(await h.server.pending.isEmpty)
     }
 
-    @Test("a confirmed uplink's counter is committed before its ACK is handed to the gateway")
+    @Test("a confirmed uplink's ACK is handed to the gateway only after the commit of its counter")
     func counterBeforeAnswer() async throws {
         let h = try Harness()
         var device = try await h.joinedDevice(EUI64(61))
@@ -44,9 +44,16 @@ struct WriteBehindTests {
         let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true),
                                                                                       gateway: Harness.gateway)])
         guard case .accepted(downlink: _?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
-        // No explicit commit: the downlink path committed both uplinks.
+        // Built, but not handed to the gateway: its counter is not committed yet.
+        #expect(h.sent.count == 1)   // the join-accept
+        #expect(await h.server.pending.transmits.count == 1)
+        #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 0)
+        // The commit (one for every answer of the tick) stores both uplinks and the counter, then sends.
+        try await h.server.commitPending()
         #expect(try await h.registry.session(devEUI: EUI64(61))?.fCntUp == 1)
         #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 1)
+        #expect(h.sent.count == 2)
+        #expect(await h.server.pending.transmits.isEmpty)
     }
 
     @Test("a restart after write-behind commits refuses every committed frame")

@@ -65,6 +65,12 @@ extension NetworkServer {
             metrics.commits.increment()
             emit(all: batch.events)
         } catch {
+            // The counters of the batch's downlinks are not stored: sending them could reuse an
+            // FCntDown after a restart, so they are dropped (the device retries a confirmed uplink).
+            for t in batch.transmits {
+                inFlight[t.frame.downlinkID] = nil
+                logEvent("ERROR", "DOWNLINK_GATEWAY", "downlink not sent: its frame counter could not be stored", device: t.info)
+            }
             // Nothing of the batch is stored: mark its sessions again (their newest state), keep
             // the events (the frames were valid) and report the storage failure.
             for eui in Set(batch.full.keys).union(batch.counters.keys) where pending.full[eui] == nil {
@@ -74,6 +80,13 @@ extension NetworkServer {
             logEvent("ERROR", "STORAGE", "\(batch.uplinks.count) uplinks' session state not saved: \(error)", device: nil)
             emit(all: batch.events)
             throw error
+        }
+        // Committed: the downlinks of the batch may go out now.
+        for t in batch.transmits {
+            do { try await transmit(t.frame) } catch {
+                logEvent("ERROR", "DOWNLINK_GATEWAY", "downlink not sent: \(error)", device: t.info,
+                         context: ["gateway_id": t.frame.gatewayEUI.description])
+            }
         }
     }
 

@@ -65,8 +65,12 @@ struct WriteBehind {
     var stale: Set<EUI64> = []
     var uplinks: [UplinkRecord] = []
     var events: [NetworkServerEvent] = []
+    /// Class A downlinks built on the uplink path whose counters are in `full`: handed to the
+    /// gateway only after this batch is committed (a restart must never reuse an FCntDown),
+    /// so every downlink answered in one tick shares one transaction.
+    var transmits: [PendingTransmit] = []
 
-    var isEmpty: Bool { full.isEmpty && counters.isEmpty && uplinks.isEmpty && events.isEmpty }
+    var isEmpty: Bool { full.isEmpty && counters.isEmpty && uplinks.isEmpty && events.isEmpty && transmits.isEmpty }
 
     mutating func markFull(_ session: DeviceSession) {
         counters[session.devEUI] = nil
@@ -92,4 +96,10 @@ struct WriteBehind {
         n.uplinkHistory = old.uplinkHistory
         return n == old
     }
+}
+
+/// A downlink waiting for the commit of its counter.
+struct PendingTransmit {
+    var frame: DownlinkFrame
+    var info: DeviceInfo
 }
