@@ -40,6 +40,7 @@ public actor NetworkServer: Service {
     /// Windows ready to be processed (complete early, or due), in order; one task drains them.
     var readyWindows = FIFO<(payload: [UInt8], seq: UInt64)>()
     var draining = false
+    var deduplicationIDs = DeduplicationIDGenerator()
     let windowTimer: WindowTimer
     var nextDownlinkID: UInt32 = 1
     /// Downlinks sent and awaiting TX_ACK: what to retry in RX2 and what to report.
@@ -54,6 +55,8 @@ public actor NetworkServer: Service {
     var lastDeviceCachePurge: Int64 = 0
     /// Sessions in memory (authoritative) and what is waiting to be committed (write-behind).
     var cache = SessionCache()
+    /// Downlink counters stored ahead of use, per session (`reserveDownlinkCounters`).
+    var counterReservations: [EUI64: CounterReservation] = [:]
     /// Keyed OpenSSL contexts per session (`sessionCrypto(_:)`).
     var cryptoCache: [EUI64: CachedSessionCrypto] = [:]
     static let sessionCryptoLimit = 8192
@@ -250,7 +253,7 @@ public actor NetworkServer: Service {
             logger.debug("unparsable PHYPayload", metadata: ["uplink.error": "\(error)"])
             return drop(.unparsable)
         }
-        let dedupID = UUID().uuidString.lowercased()
+        let dedupID = deduplicationIDs.make()
         switch phy.mhdr.mType {
         case .joinRequest:
             return await handleJoin(phy: phy, frames: sorted, deduplicationID: dedupID)

@@ -25,6 +25,11 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
     public var extraChannels: [String: [Int]]
     /// Downlink TX power in dBm; nil = the plan's max EIRP.
     public var downlinkTXPower: Int?
+    /// How far ahead of use downlink counters (NFCntDown, AFCntDown) are stored: a class A answer
+    /// whose only change is its counter is then sent after the next (cheap) commit without
+    /// rewriting the session, and the session is written once per this many downlinks. A restart
+    /// continues above every counter sent, skipping at most this many. 0 = write every downlink.
+    public var downlinkCounterReservation: Int
     /// Write-behind period: accepted uplinks' counters and rows are committed in one transaction
     /// this often (and before any downlink); their events wait for that commit.
     public var sessionCommitIntervalMillis: Int
@@ -36,7 +41,7 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
                 deduplicationGatewayHistory: Int = 8, adrInstallationMargin: Double = 10,
                 macCommandMaxAttempts: Int = 3, confirmedDownlinkMaxAttempts: Int = 3,
                 extraChannels: [String: [Int]] = ["EU868": [867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000]],
-                downlinkTXPower: Int? = nil, sessionCommitIntervalMillis: Int = 50, staleSessionWriteMillis: Int = 30_000) {
+                downlinkTXPower: Int? = nil, downlinkCounterReservation: Int = 16, sessionCommitIntervalMillis: Int = 50, staleSessionWriteMillis: Int = 30_000) {
         self.netID = netID
         self.deduplicationWindowMillis = deduplicationWindowMillis
         self.deduplicationEarlyClose = deduplicationEarlyClose
@@ -46,6 +51,7 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
         self.confirmedDownlinkMaxAttempts = confirmedDownlinkMaxAttempts
         self.extraChannels = extraChannels
         self.downlinkTXPower = downlinkTXPower
+        self.downlinkCounterReservation = downlinkCounterReservation
         self.sessionCommitIntervalMillis = sessionCommitIntervalMillis
         self.staleSessionWriteMillis = staleSessionWriteMillis
     }
@@ -62,6 +68,7 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
         confirmedDownlinkMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .confirmedDownlinkMaxAttempts) ?? d.confirmedDownlinkMaxAttempts
         extraChannels = try c.decodeIfPresent([String: [Int]].self, forKey: .extraChannels) ?? d.extraChannels
         downlinkTXPower = try c.decodeIfPresent(Int.self, forKey: .downlinkTXPower) ?? d.downlinkTXPower
+        downlinkCounterReservation = try c.decodeIfPresent(Int.self, forKey: .downlinkCounterReservation) ?? d.downlinkCounterReservation
         sessionCommitIntervalMillis = try c.decodeIfPresent(Int.self, forKey: .sessionCommitIntervalMillis) ?? d.sessionCommitIntervalMillis
         staleSessionWriteMillis = try c.decodeIfPresent(Int.self, forKey: .staleSessionWriteMillis) ?? d.staleSessionWriteMillis
     }

@@ -1,3 +1,4 @@
+import Foundation
 import LoRaWAN
 @testable import NetworkServer
 import TestSupport
@@ -106,6 +107,15 @@ struct DeduplicatorTests {
         let r15 = d.close(second, seq: s2, now: 1210); #expect(r15?.count == 2)
     }
 
+    @Test("a window that is ready but not yet processed does not hold back its sender's next window")
+    func readyDoesNotBlock() {
+        var d = Deduplicator(lateMillis: 2000, earlyClose: true, gatewayHistory: 8)
+        Self.round(&d, devAddr: 1, fCnt: 0, gateways: [Self.a], now: 0)
+        let r1 = d.add(Self.copy(Self.uplink(devAddr: 1, fCnt: 1), Self.a), now: 1000)
+        let r2 = d.add(Self.copy(Self.uplink(devAddr: 1, fCnt: 2), Self.a), now: 1010)
+        guard case .opened(_, true) = r1, case .opened(_, true) = r2 else { Issue.record("\(r1) \(r2)"); return }
+    }
+
     @Test("early close off: windows only close at their deadline")
     func off() {
         var d = Deduplicator(lateMillis: 2000, earlyClose: false, gatewayHistory: 8)
@@ -205,5 +215,26 @@ struct EarlyCloseServerTests {
             h.clock.advance(by: .milliseconds(200))
             #expect(await Self.waitProcessed(h, 2 + i))
         }
+    }
+}
+
+@Suite("Deduplication ids")
+struct DeduplicationIDTests {
+    @Test("version 4 UUIDs in lowercase text that Foundation parses, all distinct")
+    func shape() throws {
+        var g = DeduplicationIDGenerator(seed: 42)
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let id = g.make()
+            #expect(id.count == 36)
+            #expect(id == id.lowercased())
+            let uuid = try #require(UUID(uuidString: id))
+            #expect(uuid.uuidString.lowercased() == id)
+            let chars = Array(id)
+            #expect(chars[14] == "4")
+            #expect("89ab".contains(chars[19]))
+            seen.insert(id)
+        }
+        #expect(seen.count == 1000)
     }
 }

@@ -8,6 +8,7 @@ extension NetworkServer {
     /// MAC answers or requests, or queued application data (FPending set when more is queued).
     func scheduleDownlink(_ ctx: inout UplinkContext) async -> DownlinkFrame? {
         guard var session = ctx.session, let device = ctx.device, let profile = ctx.profile, let plan = plan(for: profile) else { return nil }
+        let before = session
         var info: DeviceInfo
         if let cached = ctx.info { info = cached } else { info = await deviceInfo(device, profile) }
         let now = nowMillis()
@@ -87,11 +88,40 @@ extension NetworkServer {
             }
         }
         ctx.session = session
-        // Committed with the next batch (this uplink's processor commits at the end of its tick);
-        // the frame is handed to the gateway only after that commit (`WriteBehind.transmits`).
-        saveSessionLater(session)
+        // The frame is handed to the gateway only after the next commit (`WriteBehind.transmits`;
+        // this uplink's processor commits at the end of its tick). The session is written whole
+        // only when more than its downlink counters changed, or when the counter passes what is
+        // already stored ahead (`reserveDownlinkCounters`): a bare ACK mostly needs no JSON write.
+        if reserveDownlinkCounters(session) || !Self.onlyDownlinkCountersChanged(before, session) {
+            saveSessionLater(session)
+        } else {
+            cache.put(session)
+        }
         return await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: ctx.best, devEUI: device.devEUI,
                                 fCnt: fCnt, queueItemID: item?.id, info: info)
+    }
+
+    /// Makes sure the stored session covers the counters `session` has used: returns true when
+    /// a new reservation was made, so the session must be written (whole) before the downlink
+    /// is sent. Stored sessions carry `nFCntDown`/`aFCntDown` up to
+    /// `downlinkCounterReservation` ahead of the counters in use (see `commitPending`), so a
+    /// restart continues above every counter ever sent, skipping at most that many: a device
+    /// accepts any downlink counter above its last one (LoRaWAN 1.0.4 §4.3.1.5, 1.1 §4.3.1.5).
+    func reserveDownlinkCounters(_ session: DeviceSession) -> Bool {
+        if let r = counterReservations[session.devEUI], r.covers(session),
+           session.nFCntDown <= r.nFCntDown, session.aFCntDown <= r.aFCntDown { return false }
+        let ahead = UInt32(clamping: max(0, configuration.downlinkCounterReservation))
+        counterReservations[session.devEUI] = CounterReservation(activatedAtMillis: session.activatedAtMillis, devAddr: session.devAddr,
+                                                                 nFCntDown: session.nFCntDown &+ ahead, aFCntDown: session.aFCntDown &+ ahead)
+        return true
+    }
+
+    /// Whether `new` differs from `old` only in its downlink counters.
+    static func onlyDownlinkCountersChanged(_ old: DeviceSession, _ new: DeviceSession) -> Bool {
+        var n = new
+        n.nFCntDown = old.nFCntDown
+        n.aFCntDown = old.aFCntDown
+        return n == old
     }
 
     /// The bytes of a data downlink with its FRMPayload encrypted (FPort 0: NwkSEncKey, else

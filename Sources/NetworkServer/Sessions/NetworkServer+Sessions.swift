@@ -60,8 +60,12 @@ extension NetworkServer {
             for w in waiters { w.resume() }
         }
         do {
-            try await sessions.commitBatch(sessions: Array(batch.full.values),
-                                           counters: batch.counters.map { (devEUI: $0.key, fCntUp: $0.value) }, uplinks: batch.uplinks)
+            if !batch.full.isEmpty || !batch.counters.isEmpty || !batch.uplinks.isEmpty {
+                // Stored sessions carry their reserved downlink counters (never less than in use).
+                let whole = batch.full.values.map { s in counterReservations[s.devEUI].map { $0.applied(to: s) } ?? s }
+                try await sessions.commitBatch(sessions: whole,
+                                               counters: batch.counters.map { (devEUI: $0.key, fCntUp: $0.value) }, uplinks: batch.uplinks)
+            }
             metrics.commits.increment()
             emit(all: batch.events)
         } catch {

@@ -103,3 +103,23 @@ struct PendingTransmit {
     var frame: DownlinkFrame
     var info: DeviceInfo
 }
+
+/// The downlink counters a session's stored copy carries ahead of the ones in use. It belongs
+/// to one session: a join (new DevAddr, new activation time) starts without one.
+struct CounterReservation {
+    var activatedAtMillis: Int64
+    var devAddr: DevAddr
+    var nFCntDown: UInt32
+    var aFCntDown: UInt32
+
+    func covers(_ s: DeviceSession) -> Bool { s.activatedAtMillis == activatedAtMillis && s.devAddr == devAddr }
+
+    /// `s` as it must be stored: its downlink counters raised to the reservation.
+    func applied(to s: DeviceSession) -> DeviceSession {
+        guard covers(s) else { return s }
+        var out = s
+        out.nFCntDown = max(s.nFCntDown, nFCntDown)
+        out.aFCntDown = max(s.aFCntDown, aFCntDown)
+        return out
+    }
+}

@@ -25,10 +25,11 @@ struct Deduplicator {
     }
 
     private var open: [[UInt8]: Window] = [:]
-    /// Open windows per sender: a window closes early only when it is its sender's only open
-    /// one, so one device's uplinks are never processed out of order (a later FCnt first would
-    /// make the earlier frame a replay).
-    private var openPerKey: [DeduplicationKey: Int] = [:]
+    /// Windows per sender still waiting (open, not yet ready): a window closes early only when
+    /// no other window of its sender waits, so one device's uplinks are never processed out of
+    /// order (a later FCnt first would make the earlier frame a replay). Ready windows are
+    /// processed in the order they became ready, so they do not block.
+    private var waitingPerKey: [DeduplicationKey: Int] = [:]
     /// Frames processed recently, so that a copy arriving after its window closed is recognised.
     private var recent: [[UInt8]: Int64] = [:]
     private(set) var reach: GatewayReach
@@ -58,8 +59,11 @@ struct Deduplicator {
     mutating func add(_ frame: UplinkFrame, now: Int64) -> AddResult {
         if var w = open[frame.phyPayload] {
             w.frames.append(frame)
-            let completes = !w.ready && isComplete(w)
-            if completes { w.ready = true }
+            let completes = !w.ready && isComplete(w, waitingOthers: 1)
+            if completes {
+                w.ready = true
+                if let key = w.key { stopWaiting(key) }
+            }
             open[frame.phyPayload] = w
             return .merged(completed: completes ? w.seq : nil)
         }
@@ -73,15 +77,17 @@ struct Deduplicator {
         let seq = nextSeq
         nextSeq &+= 1
         var w = Window(seq: seq, key: key, frames: [frame], expected: earlyClose ? key.flatMap { reach.expected(for: $0) } : nil)
-        if let key { openPerKey[key, default: 0] += 1 }
-        let complete = isComplete(w)
+        let complete = isComplete(w, waitingOthers: 0)
         w.ready = complete
+        if !complete, let key { waitingPerKey[key, default: 0] += 1 }
         open[frame.phyPayload] = w
         return .opened(seq: seq, complete: complete)
     }
 
-    private func isComplete(_ w: Window) -> Bool {
-        guard let expected = w.expected, !expected.isEmpty, let key = w.key, openPerKey[key] == 1 else { return false }
+    /// Whether every expected gateway reported in `w` and no earlier window of its sender waits
+    /// (`waiting`: how many waiting windows of the sender are `w` itself, 0 or 1).
+    private func isComplete(_ w: Window, waitingOthers waiting: Int) -> Bool {
+        guard let expected = w.expected, !expected.isEmpty, let key = w.key, (waitingPerKey[key] ?? 0) == waiting else { return false }
         for g in expected where !w.frames.contains(where: { $0.rxInfo.gatewayEUI == g }) { return false }
         return true
     }
@@ -92,7 +98,13 @@ struct Deduplicator {
         guard var w = open[payload], w.seq == seq, !w.ready else { return false }
         w.ready = true
         open[payload] = w
+        if let key = w.key { stopWaiting(key) }
         return true
+    }
+
+    private mutating func stopWaiting(_ key: DeduplicationKey) {
+        let n = (waitingPerKey[key] ?? 1) - 1
+        waitingPerKey[key] = n > 0 ? n : nil
     }
 
     /// Whether the window `seq` of `payload` is still waiting for its deadline.
@@ -107,8 +119,7 @@ struct Deduplicator {
         guard let w = open[payload], w.seq == seq else { return nil }
         open[payload] = nil
         if let key = w.key {
-            let n = (openPerKey[key] ?? 1) - 1
-            openPerKey[key] = n > 0 ? n : nil
+            if !w.ready { stopWaiting(key) }
             reach.record(key: key, gateways: w.frames.map(\.rxInfo.gatewayEUI), now: now)
         }
         recent[payload] = now
