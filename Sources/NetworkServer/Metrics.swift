@@ -18,6 +18,10 @@ struct NSMetrics: Sendable {
     let unique = Counter(label: "ns_uplinks_unique_total")
     /// `ns_dedup_ratio`: heard ÷ unique since start (1 = every uplink heard by one gateway).
     let dedupRatio = Gauge(label: "ns_dedup_ratio")
+    /// `ns_dedup_windows_closed_total{how}`: windows closed `early` (every expected gateway
+    /// reported) or at the `deadline`.
+    let windowsClosed: [String: Counter] = ["early": Counter(label: "ns_dedup_windows_closed_total", dimensions: [("how", "early")]),
+                                            "deadline": Counter(label: "ns_dedup_windows_closed_total", dimensions: [("how", "deadline")])]
 
     init() {
         var d: [DropReason: Counter] = [:]

@@ -34,9 +34,13 @@ public actor NetworkServer: Service {
     var deduplicator: Deduplicator
     /// Copies heard and distinct uplinks since start, for `ns_dedup_ratio`.
     var dedupCounts: (heard: Int, unique: Int) = (0, 0)
-    /// Open deduplication windows by deadline, closed by one sweeper task (`sweepWindows`).
+    /// Open deduplication windows by deadline, handed on by one sweeper task (`sweepWindows`).
     var windows = WindowQueue()
     var sweeping = false
+    /// Windows ready to be processed (complete early, or due), in order; one task drains them.
+    var readyWindows = FIFO<(payload: [UInt8], seq: UInt64)>()
+    var draining = false
+    var deduplicationIDs = DeduplicationIDGenerator()
     let windowTimer: WindowTimer
     var nextDownlinkID: UInt32 = 1
     /// Downlinks sent and awaiting TX_ACK: what to retry in RX2 and what to report.
@@ -51,6 +55,11 @@ public actor NetworkServer: Service {
     var lastDeviceCachePurge: Int64 = 0
     /// Sessions in memory (authoritative) and what is waiting to be committed (write-behind).
     var cache = SessionCache()
+    /// Downlink counters stored ahead of use, per session (`reserveDownlinkCounters`).
+    var counterReservations: [EUI64: CounterReservation] = [:]
+    /// Keyed OpenSSL contexts per session (`sessionCrypto(_:)`).
+    var cryptoCache: [EUI64: CachedSessionCrypto] = [:]
+    static let sessionCryptoLimit = 8192
     var pending = WriteBehind()
     var flushing = false
     var flushWaiters: [CheckedContinuation<Void, Never>] = []
@@ -60,6 +69,10 @@ public actor NetworkServer: Service {
     public private(set) var processedCount = 0
     /// Data uplinks accepted, for the benchmark.
     public private(set) var acceptedDataCount = 0
+    /// Deduplication windows closed early (every expected gateway reported) and at their
+    /// deadline, for the benchmark (also `ns_dedup_windows_closed_total`).
+    public private(set) var windowsClosedEarly = 0
+    public private(set) var windowsClosedAtDeadline = 0
 
     struct InFlightDownlink: Sendable {
         var devEUI: EUI64?
@@ -89,7 +102,9 @@ public actor NetworkServer: Service {
         self.nowMillis = nowMillis ?? { Int64(Date().timeIntervalSince1970 * 1000) }
         self.transmit = transmit
         self.adr = ADRAlgorithm(installationMargin: configuration.adrInstallationMargin)
-        self.deduplicator = Deduplicator(lateMillis: Int64(max(configuration.deduplicationWindowMillis, 1)) * 10)
+        self.deduplicator = Deduplicator(lateMillis: Int64(max(configuration.deduplicationWindowMillis, 1)) * 10,
+                                         earlyClose: configuration.deduplicationEarlyClose,
+                                         gatewayHistory: configuration.deduplicationGatewayHistory)
         (events, eventContinuation) = AsyncStream.makeStream(of: NetworkServerEvent.self, bufferingPolicy: .bufferingNewest(100_000))
         (eventBatches, eventBatchContinuation) = AsyncStream.makeStream(of: [NetworkServerEvent].self, bufferingPolicy: .bufferingNewest(100_000))
         self.batchedEvents = batchedEvents
@@ -112,49 +127,95 @@ public actor NetworkServer: Service {
 
     /// Takes one frame from a gateway. The first copy of a PHYPayload opens a deduplication window;
     /// copies arriving inside it are merged; when it closes the uplink is processed once with
-    /// every gateway's metadata.
+    /// every gateway's metadata. A window closes at its deadline, or earlier (early close) once
+    /// every gateway that heard the sender's recent uplinks has reported.
     public func receive(_ frame: UplinkFrame) {
         intake(frame, now: nowMillis(), deadline: windowTimer.now() + .milliseconds(configuration.deduplicationWindowMillis))
         startSweeper()
+        startDraining()
     }
 
     /// Takes the frames of one read burst from the gateway bridge, in arrival order: one actor
-    /// hop for the whole batch instead of one per frame.
+    /// hop for the whole batch instead of one per frame. Windows complete early are processed
+    /// after the whole batch is taken in, so copies in the same burst are always merged.
     public func receive(batch frames: [UplinkFrame]) {
         let now = nowMillis()
         let deadline = windowTimer.now() + .milliseconds(configuration.deduplicationWindowMillis)
         for frame in frames { intake(frame, now: now, deadline: deadline) }
         startSweeper()
+        startDraining()
     }
 
     private func intake(_ frame: UplinkFrame, now: Int64, deadline: Duration) {
         let outcome = deduplicator.add(frame, now: now)
-        countForDedup(opened: outcome == .opened)
         switch outcome {
-        case .merged: return
-        case .late: drop(.duplicate)
-        case .opened: windows.append(deadline: deadline, payload: frame.phyPayload)
+        case let .merged(completed):
+            countForDedup(opened: false)
+            if let seq = completed {
+                metrics.windowsClosed["early"]?.increment()
+                windowsClosedEarly += 1
+                readyWindows.append((frame.phyPayload, seq))
+            }
+        case .late:
+            countForDedup(opened: false)
+            drop(.duplicate)
+        case let .opened(seq, complete):
+            countForDedup(opened: true)
+            if complete {
+                metrics.windowsClosed["early"]?.increment()
+                windowsClosedEarly += 1
+                readyWindows.append((frame.phyPayload, seq))
+            } else {
+                windows.append(deadline: deadline, payload: frame.phyPayload, seq: seq)
+            }
         }
     }
 
     private func startSweeper() {
+        windows.dropLeading { !deduplicator.isWaiting($0.payload, seq: $0.seq) }
         guard !sweeping, !windows.isEmpty else { return }
         sweeping = true
         Task { await self.sweepWindows() }
     }
 
-    /// Closes windows as they fall due, in order, until none is open; `receive` starts it again.
+    private func startDraining() {
+        guard !draining, !readyWindows.isEmpty else { return }
+        draining = true
+        Task { await self.drainReadyWindows() }
+    }
+
+    /// Hands windows on as they fall due, in order, until none waits; `receive` starts it again.
     func sweepWindows() async {
-        while let deadline = windows.firstDeadline {
+        while true {
+            windows.dropLeading { !deduplicator.isWaiting($0.payload, seq: $0.seq) }
+            guard let deadline = windows.firstDeadline else { break }
             if windowTimer.now() < deadline {
                 do { try await windowTimer.sleepUntil(deadline) } catch { break }
             }
             let now = windowTimer.now()
-            while let payload = windows.popDue(now: now) {
-                await closeWindow(payload)
+            while let item = windows.popDue(now: now) {
+                if deduplicator.markDue(item.payload, seq: item.seq) {
+                    metrics.windowsClosed["deadline"]?.increment()
+                    windowsClosedAtDeadline += 1
+                    readyWindows.append((item.payload, item.seq))
+                }
             }
+            startDraining()
         }
         sweeping = false
+    }
+
+    /// Processes ready windows one at a time, in the order they became ready.
+    func drainReadyWindows() async {
+        while let w = readyWindows.popFirst() {
+            await closeWindow(w.payload, seq: w.seq)
+            // Downlinks wait for the commit of their counters: commit once the ready windows
+            // of this tick are done (or every 64 answers), one transaction for all of them.
+            if !pending.transmits.isEmpty, readyWindows.isEmpty || pending.transmits.count >= 64 {
+                try? await commitPending()
+            }
+        }
+        draining = false
     }
 
     func countForDedup(opened: Bool) {
@@ -167,9 +228,8 @@ public actor NetworkServer: Service {
         if dedupCounts.unique > 0 { metrics.dedupRatio.record(Double(dedupCounts.heard) / Double(dedupCounts.unique)) }
     }
 
-    func closeWindow(_ payload: [UInt8]) async {
-        let frames = deduplicator.close(payload, now: nowMillis())
-        guard !frames.isEmpty else { return }
+    func closeWindow(_ payload: [UInt8], seq: UInt64) async {
+        guard let frames = deduplicator.close(payload, seq: seq, now: nowMillis()), !frames.isEmpty else { return }
         _ = await processDeduplicated(frames: frames)
         if !writeBehindActive { try? await commitPending() }
     }
@@ -193,7 +253,7 @@ public actor NetworkServer: Service {
             logger.debug("unparsable PHYPayload", metadata: ["uplink.error": "\(error)"])
             return drop(.unparsable)
         }
-        let dedupID = UUID().uuidString.lowercased()
+        let dedupID = deduplicationIDs.make()
         switch phy.mhdr.mType {
         case .joinRequest:
             return await handleJoin(phy: phy, frames: sorted, deduplicationID: dedupID)

@@ -6,6 +6,14 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
     public var netID: NetID
     /// How long copies of one frame from several gateways are collected, in milliseconds.
     public var deduplicationWindowMillis: Int
+    /// Close a deduplication window before `deduplicationWindowMillis` once every gateway that
+    /// heard the sender's recent uplinks has reported (a sender only ever heard by one gateway:
+    /// on its first copy). The window stays the upper bound; a sender never heard before waits
+    /// the full window. Default on: waiting 200 ms on every uplink is most of the latency from
+    /// uplink to downlink decision and buys nothing when no other gateway will report.
+    public var deduplicationEarlyClose: Bool
+    /// A gateway that heard any of a sender's last N uplinks is expected in its next window.
+    public var deduplicationGatewayHistory: Int
     /// ADR installation margin in dB (Semtech/ChirpStack default 10).
     public var adrInstallationMargin: Double
     /// Give up on a MAC command after this many downlinks without an answer.
@@ -17,6 +25,11 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
     public var extraChannels: [String: [Int]]
     /// Downlink TX power in dBm; nil = the plan's max EIRP.
     public var downlinkTXPower: Int?
+    /// How far ahead of use downlink counters (NFCntDown, AFCntDown) are stored: a class A answer
+    /// whose only change is its counter is then sent after the next (cheap) commit without
+    /// rewriting the session, and the session is written once per this many downlinks. A restart
+    /// continues above every counter sent, skipping at most this many. 0 = write every downlink.
+    public var downlinkCounterReservation: Int
     /// Write-behind period: accepted uplinks' counters and rows are committed in one transaction
     /// this often (and before any downlink); their events wait for that commit.
     public var sessionCommitIntervalMillis: Int
@@ -24,17 +37,21 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
     /// whole this often and at shutdown.
     public var staleSessionWriteMillis: Int
 
-    public init(netID: NetID = NetID.zero, deduplicationWindowMillis: Int = 200, adrInstallationMargin: Double = 10,
+    public init(netID: NetID = NetID.zero, deduplicationWindowMillis: Int = 200, deduplicationEarlyClose: Bool = true,
+                deduplicationGatewayHistory: Int = 8, adrInstallationMargin: Double = 10,
                 macCommandMaxAttempts: Int = 3, confirmedDownlinkMaxAttempts: Int = 3,
                 extraChannels: [String: [Int]] = ["EU868": [867_100_000, 867_300_000, 867_500_000, 867_700_000, 867_900_000]],
-                downlinkTXPower: Int? = nil, sessionCommitIntervalMillis: Int = 50, staleSessionWriteMillis: Int = 30_000) {
+                downlinkTXPower: Int? = nil, downlinkCounterReservation: Int = 16, sessionCommitIntervalMillis: Int = 50, staleSessionWriteMillis: Int = 30_000) {
         self.netID = netID
         self.deduplicationWindowMillis = deduplicationWindowMillis
+        self.deduplicationEarlyClose = deduplicationEarlyClose
+        self.deduplicationGatewayHistory = deduplicationGatewayHistory
         self.adrInstallationMargin = adrInstallationMargin
         self.macCommandMaxAttempts = macCommandMaxAttempts
         self.confirmedDownlinkMaxAttempts = confirmedDownlinkMaxAttempts
         self.extraChannels = extraChannels
         self.downlinkTXPower = downlinkTXPower
+        self.downlinkCounterReservation = downlinkCounterReservation
         self.sessionCommitIntervalMillis = sessionCommitIntervalMillis
         self.staleSessionWriteMillis = staleSessionWriteMillis
     }
@@ -44,11 +61,14 @@ public struct NetworkServerConfiguration: Codable, Sendable, Hashable {
         let d = NetworkServerConfiguration()
         netID = try c.decodeIfPresent(NetID.self, forKey: .netID) ?? d.netID
         deduplicationWindowMillis = try c.decodeIfPresent(Int.self, forKey: .deduplicationWindowMillis) ?? d.deduplicationWindowMillis
+        deduplicationEarlyClose = try c.decodeIfPresent(Bool.self, forKey: .deduplicationEarlyClose) ?? d.deduplicationEarlyClose
+        deduplicationGatewayHistory = try c.decodeIfPresent(Int.self, forKey: .deduplicationGatewayHistory) ?? d.deduplicationGatewayHistory
         adrInstallationMargin = try c.decodeIfPresent(Double.self, forKey: .adrInstallationMargin) ?? d.adrInstallationMargin
         macCommandMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .macCommandMaxAttempts) ?? d.macCommandMaxAttempts
         confirmedDownlinkMaxAttempts = try c.decodeIfPresent(Int.self, forKey: .confirmedDownlinkMaxAttempts) ?? d.confirmedDownlinkMaxAttempts
         extraChannels = try c.decodeIfPresent([String: [Int]].self, forKey: .extraChannels) ?? d.extraChannels
         downlinkTXPower = try c.decodeIfPresent(Int.self, forKey: .downlinkTXPower) ?? d.downlinkTXPower
+        downlinkCounterReservation = try c.decodeIfPresent(Int.self, forKey: .downlinkCounterReservation) ?? d.downlinkCounterReservation
         sessionCommitIntervalMillis = try c.decodeIfPresent(Int.self, forKey: .sessionCommitIntervalMillis) ?? d.sessionCommitIntervalMillis
         staleSessionWriteMillis = try c.decodeIfPresent(Int.self, forKey: .staleSessionWriteMillis) ?? d.staleSessionWriteMillis
     }

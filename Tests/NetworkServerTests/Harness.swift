@@ -18,12 +18,14 @@ final class Harness: @unchecked Sendable {
 
     let clock = ManualClock()
 
-    init(path: String = ":memory:", dedupMillis: Int = 200) throws {
+    init(path: String = ":memory:", dedupMillis: Int = 200, earlyClose: Bool = true, downlinkCounterReservation: Int = 16) throws {
         registry = try SQLiteRegistry(path: path)
         let recorder = SentRecorder()
         self.recorder = recorder
         var config = NetworkServerConfiguration()
         config.deduplicationWindowMillis = dedupMillis
+        config.deduplicationEarlyClose = earlyClose
+        config.downlinkCounterReservation = downlinkCounterReservation
         server = NetworkServer(configuration: config, regions: try RegionFiles.catalog(), registry: registry, sessions: registry,
                                logger: Logger(label: "ns-test"), clock: clock) { frame in
             recorder.record(frame)

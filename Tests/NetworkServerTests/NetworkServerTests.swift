@@ -97,7 +97,8 @@ struct DataUplinkTests {
         let opened = try device.openDownlink(downlink.phyPayload)
         #expect(opened.ack)
         #expect(opened.fCnt == 0)
-        #expect(try await h.registry.session(devEUI: EUI64(11))?.nFCntDown == 1)
+        // Stored ahead of use: the next counter (1) plus the default reservation of 16.
+        #expect(try await h.registry.session(devEUI: EUI64(11))?.nFCntDown == 17)
     }
 
     @Test("a replayed frame and a bad MIC are refused with no state change and an error event")

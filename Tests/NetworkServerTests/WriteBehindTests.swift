@@ -36,7 +36,7 @@ struct WriteBehindTests {
         #expect(await h.server.pending.isEmpty)
     }
 
-    @Test("a confirmed uplink's counter is committed before its ACK is handed to the gateway")
+    @Test("a confirmed uplink's ACK is handed to the gateway only after the commit of its counter")
     func counterBeforeAnswer() async throws {
         let h = try Harness()
         var device = try await h.joinedDevice(EUI64(61))
@@ -44,9 +44,51 @@ struct WriteBehindTests {
         let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true),
                                                                                       gateway: Harness.gateway)])
         guard case .accepted(downlink: _?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
-        // No explicit commit: the downlink path committed both uplinks.
+        // Built, but not handed to the gateway: its counter is not committed yet.
+        #expect(h.sent.count == 1)   // the join-accept
+        #expect(await h.server.pending.transmits.count == 1)
+        #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 0)
+        // The commit (one for every answer of the tick) stores both uplinks and the counter, then sends.
+        try await h.server.commitPending()
         #expect(try await h.registry.session(devEUI: EUI64(61))?.fCntUp == 1)
-        #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 1)
+        #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 17)   // 1 in use + 16 reserved
+        #expect(h.sent.count == 2)
+        #expect(await h.server.pending.transmits.isEmpty)
+    }
+
+    @Test("downlink counters are stored ahead: bare ACKs rewrite the session once per reservation, and a restart continues above every counter sent",
+          arguments: [16, 0])
+    func counterReservation(ahead: Int) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-nsres-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("registry.sqlite").path
+        var device: SimulatedDevice
+        var highest: UInt16 = 0
+        do {
+            let h = try Harness(path: path, downlinkCounterReservation: ahead)
+            device = try await h.joinedDevice(EUI64(63))
+            var stored: [UInt32] = []
+            for _ in 0..<20 {
+                let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1], confirmed: true), gateway: Harness.gateway)])
+                guard case let .accepted(d?) = outcome else { Issue.record("\(outcome)"); return }
+                let opened = try device.openDownlink(d.phyPayload)
+                #expect(opened.ack)
+                highest = opened.fCnt
+                let s = try #require(try await h.registry.session(devEUI: EUI64(63)))
+                #expect(s.nFCntDown > UInt32(opened.fCnt))   // never sent at or above what is stored
+                stored.append(s.nFCntDown)
+            }
+            #expect(highest == 19)
+            // Written when the reservation ran out only: 17 for counters 0…16, 34 from counter 17.
+            #expect(stored == (ahead == 16 ? Array(repeating: 17, count: 17) + Array(repeating: 34, count: 3) : (1...20).map { UInt32($0) }))
+        }
+        let h = try Harness(path: path, downlinkCounterReservation: ahead)
+        let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true), gateway: Harness.gateway)])
+        guard case let .accepted(d?) = outcome else { Issue.record("\(outcome)"); return }
+        let opened = try device.openDownlink(d.phyPayload)
+        #expect(opened.fCnt > highest)
+        #expect(opened.fCnt == (ahead == 16 ? 34 : 20))
     }
 
     @Test("a restart after write-behind commits refuses every committed frame")

@@ -8,6 +8,7 @@ extension NetworkServer {
     /// MAC answers or requests, or queued application data (FPending set when more is queued).
     func scheduleDownlink(_ ctx: inout UplinkContext) async -> DownlinkFrame? {
         guard var session = ctx.session, let device = ctx.device, let profile = ctx.profile, let plan = plan(for: profile) else { return nil }
+        let before = session
         var info: DeviceInfo
         if let cached = ctx.info { info = cached } else { info = await deviceInfo(device, profile) }
         let now = nowMillis()
@@ -68,18 +69,12 @@ extension NetworkServer {
         } else {
             mac = MACPayload(fhdr: fhdr)
         }
-        var phy = PHYPayload(mhdr: MHDR(mType: item?.confirmed == true ? .confirmedDataDown : .unconfirmedDataDown), payload: .data(mac), mic: nil)
-        do {
-            if let port = mac.fPort, !mac.frmPayload.isEmpty {
-                phy = try phy.cryptingFRMPayload(key: port == 0 ? session.keys.nwkSEncKey : session.keys.appSKey, fCnt: fCnt)
-            }
-            phy.mic = try phy.dataMIC(version: session.macVersion, keys: session.keys, fCnt: fCnt, confFCnt: needsAck ? ctx.fCnt : 0)
-        } catch {
-            logEvent("ERROR", "DOWNLINK_FRAME", "downlink could not be built: \(error)", device: info)
+        let phy = PHYPayload(mhdr: MHDR(mType: item?.confirmed == true ? .confirmedDataDown : .unconfirmedDataDown), payload: .data(mac), mic: nil)
+        guard let bytes = sealDataDownlink(phy, session: session, fCnt: fCnt, confFCnt: needsAck ? ctx.fCnt : 0) else {
+            logEvent("ERROR", "DOWNLINK_FRAME", "downlink could not be built", device: info)
             ctx.session = session
             return nil
         }
-        guard let bytes = try? phy.serialized() else { return nil }
 
         // Commit the counters and bookkeeping before sending: a lost downlink must never reuse a counter.
         if usesAppCounter { session.aFCntDown &+= 1 } else { session.nFCntDown &+= 1 }
@@ -93,13 +88,68 @@ extension NetworkServer {
             }
         }
         ctx.session = session
-        try? await saveSession(session)
+        // The frame is handed to the gateway only after the next commit (`WriteBehind.transmits`;
+        // this uplink's processor commits at the end of its tick). The session is written whole
+        // only when more than its downlink counters changed, or when the counter passes what is
+        // already stored ahead (`reserveDownlinkCounters`): a bare ACK mostly needs no JSON write.
+        if reserveDownlinkCounters(session) || !Self.onlyDownlinkCountersChanged(before, session) {
+            saveSessionLater(session)
+        } else {
+            cache.put(session)
+        }
         return await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: ctx.best, devEUI: device.devEUI,
                                 fCnt: fCnt, queueItemID: item?.id, info: info)
     }
 
-    /// Sends `bytes` in RX1 (or RX2 when RX1 is impossible), keeping the RX2 alternative for a
-    /// TX_ACK error. Returns the frame handed to the gateway.
+    /// Makes sure the stored session covers the counters `session` has used: returns true when
+    /// a new reservation was made, so the session must be written (whole) before the downlink
+    /// is sent. Stored sessions carry `nFCntDown`/`aFCntDown` up to
+    /// `downlinkCounterReservation` ahead of the counters in use (see `commitPending`), so a
+    /// restart continues above every counter ever sent, skipping at most that many: a device
+    /// accepts any downlink counter above its last one (LoRaWAN 1.0.4 §4.3.1.5, 1.1 §4.3.1.5).
+    func reserveDownlinkCounters(_ session: DeviceSession) -> Bool {
+        if let r = counterReservations[session.devEUI], r.covers(session),
+           session.nFCntDown <= r.nFCntDown, session.aFCntDown <= r.aFCntDown { return false }
+        let ahead = UInt32(clamping: max(0, configuration.downlinkCounterReservation))
+        counterReservations[session.devEUI] = CounterReservation(activatedAtMillis: session.activatedAtMillis, devAddr: session.devAddr,
+                                                                 nFCntDown: session.nFCntDown &+ ahead, aFCntDown: session.aFCntDown &+ ahead)
+        return true
+    }
+
+    /// Whether `new` differs from `old` only in its downlink counters.
+    static func onlyDownlinkCountersChanged(_ old: DeviceSession, _ new: DeviceSession) -> Bool {
+        var n = new
+        n.nFCntDown = old.nFCntDown
+        n.aFCntDown = old.aFCntDown
+        return n == old
+    }
+
+    /// The bytes of a data downlink with its FRMPayload encrypted (FPort 0: NwkSEncKey, else
+    /// AppSKey) and its MIC set (`PHYPayload.dataMIC`'s formulas), using the session's keyed
+    /// contexts; nil when the frame does not serialise or no context can be built.
+    func sealDataDownlink(_ phy: PHYPayload, session: DeviceSession, fCnt: UInt32, confFCnt: UInt32) -> [UInt8]? {
+        guard let crypto = sessionCrypto(session) else { return nil }
+        var unsealed = phy
+        unsealed.mic = MIC(0)
+        guard var bytes = try? unsealed.serialized() else { return nil }
+        let sealed = bytes.withUnsafeMutableBytes { b -> Bool in
+            guard let layout = try? DataFrameLayout(UnsafeRawBufferPointer(b)) else { return false }
+            let n = layout.frmPayloadLength
+            if n > 0 {
+                withUnsafeTemporaryAllocation(byteCount: n, alignment: 16) { plain in
+                    _ = crypto.decryptFRMPayload(UnsafeRawBufferPointer(b), layout: layout, fCnt: fCnt, into: plain)
+                    UnsafeMutableRawBufferPointer(rebasing: b[layout.frmPayloadOffset..<layout.micOffset]).copyMemory(from: UnsafeRawBufferPointer(plain))
+                }
+            }
+            let mic = crypto.computeMIC(UnsafeRawBufferPointer(b), layout: layout, fCnt: fCnt, confFCnt: confFCnt)
+            for i in 0..<4 { b[layout.micOffset + i] = UInt8(truncatingIfNeeded: mic >> (24 - 8 * UInt32(i))) }
+            return true
+        }
+        return sealed ? bytes : nil
+    }
+
+    /// Sends `bytes` in RX1 (or RX2 when RX1 is impossible) once the pending batch is committed,
+    /// keeping the RX2 alternative for a TX_ACK error. Returns the frame handed to the gateway.
     func sendClassA(bytes: [UInt8], windows: (rx1: DownlinkPlanner.Window?, rx2: DownlinkPlanner.Window), plan: ChannelPlan,
                     uplink: UplinkFrame, devEUI: EUI64, fCnt: UInt32, queueItemID: Int64?, info: DeviceInfo) async -> DownlinkFrame? {
         func frame(_ w: DownlinkPlanner.Window) -> DownlinkFrame? {
@@ -124,10 +174,7 @@ extension NetworkServer {
             inFlight = inFlight.filter { $0.value.sentAtMillis > cutoff }
         }
         metrics.downlinks.increment()
-        do { try await transmit(first) } catch {
-            logEvent("ERROR", "DOWNLINK_GATEWAY", "downlink not sent: \(error)", device: info,
-                     context: ["gateway_id": first.gatewayEUI.description])
-        }
+        pending.transmits.append(PendingTransmit(frame: first, info: info))
         return first
     }
 

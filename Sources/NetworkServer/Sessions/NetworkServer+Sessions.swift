@@ -60,11 +60,21 @@ extension NetworkServer {
             for w in waiters { w.resume() }
         }
         do {
-            try await sessions.commitBatch(sessions: Array(batch.full.values),
-                                           counters: batch.counters.map { (devEUI: $0.key, fCntUp: $0.value) }, uplinks: batch.uplinks)
+            if !batch.full.isEmpty || !batch.counters.isEmpty || !batch.uplinks.isEmpty {
+                // Stored sessions carry their reserved downlink counters (never less than in use).
+                let whole = batch.full.values.map { s in counterReservations[s.devEUI].map { $0.applied(to: s) } ?? s }
+                try await sessions.commitBatch(sessions: whole,
+                                               counters: batch.counters.map { (devEUI: $0.key, fCntUp: $0.value) }, uplinks: batch.uplinks)
+            }
             metrics.commits.increment()
             emit(all: batch.events)
         } catch {
+            // The counters of the batch's downlinks are not stored: sending them could reuse an
+            // FCntDown after a restart, so they are dropped (the device retries a confirmed uplink).
+            for t in batch.transmits {
+                inFlight[t.frame.downlinkID] = nil
+                logEvent("ERROR", "DOWNLINK_GATEWAY", "downlink not sent: its frame counter could not be stored", device: t.info)
+            }
             // Nothing of the batch is stored: mark its sessions again (their newest state), keep
             // the events (the frames were valid) and report the storage failure.
             for eui in Set(batch.full.keys).union(batch.counters.keys) where pending.full[eui] == nil {
@@ -74,6 +84,13 @@ extension NetworkServer {
             logEvent("ERROR", "STORAGE", "\(batch.uplinks.count) uplinks' session state not saved: \(error)", device: nil)
             emit(all: batch.events)
             throw error
+        }
+        // Committed: the downlinks of the batch may go out now.
+        for t in batch.transmits {
+            do { try await transmit(t.frame) } catch {
+                logEvent("ERROR", "DOWNLINK_GATEWAY", "downlink not sent: \(error)", device: t.info,
+                         context: ["gateway_id": t.frame.gatewayEUI.description])
+            }
         }
     }
 

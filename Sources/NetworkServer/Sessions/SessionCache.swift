@@ -65,8 +65,12 @@ struct WriteBehind {
     var stale: Set<EUI64> = []
     var uplinks: [UplinkRecord] = []
     var events: [NetworkServerEvent] = []
+    /// Class A downlinks built on the uplink path whose counters are in `full`: handed to the
+    /// gateway only after this batch is committed (a restart must never reuse an FCntDown),
+    /// so every downlink answered in one tick shares one transaction.
+    var transmits: [PendingTransmit] = []
 
-    var isEmpty: Bool { full.isEmpty && counters.isEmpty && uplinks.isEmpty && events.isEmpty }
+    var isEmpty: Bool { full.isEmpty && counters.isEmpty && uplinks.isEmpty && events.isEmpty && transmits.isEmpty }
 
     mutating func markFull(_ session: DeviceSession) {
         counters[session.devEUI] = nil
@@ -91,5 +95,31 @@ struct WriteBehind {
         n.dataRate = old.dataRate
         n.uplinkHistory = old.uplinkHistory
         return n == old
+    }
+}
+
+/// A downlink waiting for the commit of its counter.
+struct PendingTransmit {
+    var frame: DownlinkFrame
+    var info: DeviceInfo
+}
+
+/// The downlink counters a session's stored copy carries ahead of the ones in use. It belongs
+/// to one session: a join (new DevAddr, new activation time) starts without one.
+struct CounterReservation {
+    var activatedAtMillis: Int64
+    var devAddr: DevAddr
+    var nFCntDown: UInt32
+    var aFCntDown: UInt32
+
+    func covers(_ s: DeviceSession) -> Bool { s.activatedAtMillis == activatedAtMillis && s.devAddr == devAddr }
+
+    /// `s` as it must be stored: its downlink counters raised to the reservation.
+    func applied(to s: DeviceSession) -> DeviceSession {
+        guard covers(s) else { return s }
+        var out = s
+        out.nFCntDown = max(s.nFCntDown, nFCntDown)
+        out.aFCntDown = max(s.aFCntDown, aFCntDown)
+        return out
     }
 }

@@ -25,6 +25,9 @@ extension NetworkServer {
             return drop(.unknownDevAddr)
         }
         var replayed: DeviceSession?
+        // The frame's field offsets, found once on its bytes (the same strict checks as the
+        // PHYPayload parser, differential-tested in LoRaWANTests), for the keyed MIC below.
+        let layout = ctx.best.phyPayload.withUnsafeBytes { try? DataFrameLayout($0) }
         for session in candidates {
             let next = session.fCntUp.map { $0 &+ 1 } ?? 0
             // A counter at or below the last one is tried too, to tell a replay from a stranger.
@@ -42,9 +45,7 @@ extension NetworkServer {
                     txCh = UInt8(clamping: plan.uplinkChannelIndex(frequency: frequency) ?? 0)
                 }
                 let confFCnt = session.pendingConfirmedDownlink?.fCnt ?? 0
-                guard let mic = try? ctx.phy.dataMIC(version: session.macVersion, keys: session.keys, fCnt: candidate,
-                                                     confFCnt: confFCnt, txDR: txDR, txCh: txCh),
-                      mic == ctx.phy.mic else { continue }
+                guard verifyMIC(ctx, layout: layout, session: session, fCnt: candidate, confFCnt: confFCnt, txDR: txDR, txCh: txCh) else { continue }
                 if isReplay { replayed = session; continue }
                 ctx.session = session
                 ctx.fCnt = candidate
@@ -84,14 +85,25 @@ extension NetworkServer {
             if session.macVersion == .lorawan1_1, !ctx.macPayload.fhdr.fOpts.isEmpty {
                 phy = try phy.cryptingFOpts(nwkSEncKey: session.keys.nwkSEncKey, fCnt: ctx.fCnt)
             }
-            if let port = ctx.macPayload.fPort, !ctx.macPayload.frmPayload.isEmpty {
-                let key = port == 0 ? session.keys.nwkSEncKey : session.keys.appSKey
-                phy = try phy.cryptingFRMPayload(key: key, fCnt: ctx.fCnt)
-            }
         } catch {
             return drop(.unparsable)
         }
-        guard let mac = phy.macPayload else { return drop(.unparsable) }
+        guard var mac = phy.macPayload else { return drop(.unparsable) }
+        if let port = mac.fPort, !mac.frmPayload.isEmpty {
+            // The session's keyed AES context (no OpenSSL context built per frame); FRMPayload
+            // sits at the same offsets whether or not FOpts were decrypted above.
+            if let crypto = sessionCrypto(session), let plain = decryptFRMPayload(ctx.best.phyPayload, crypto: crypto, fCnt: ctx.fCnt) {
+                mac.frmPayload = plain
+            } else {
+                do {
+                    let key = port == 0 ? session.keys.nwkSEncKey : session.keys.appSKey
+                    guard let m = try phy.cryptingFRMPayload(key: key, fCnt: ctx.fCnt).macPayload else { return drop(.unparsable) }
+                    mac = m
+                } catch {
+                    return drop(.unparsable)
+                }
+            }
+        }
         ctx.macPayload = mac
         var macBytes = mac.fhdr.fOpts
         if mac.fPort == 0 { macBytes = mac.frmPayload } else { ctx.payload = mac.frmPayload }
@@ -204,4 +216,48 @@ extension NetworkServer {
                              data: (port ?? 0) > 0 && !ctx.payload.isEmpty ? Data(ctx.payload).base64EncodedString() : nil,
                              rxInfo: rxInfo, txInfo: EventTxInfo(frequency: best.txInfo.frequency, modulation: best.txInfo.modulation))))
     }
+
+    // MARK: Keyed crypto per session
+
+    /// The session's OpenSSL contexts (CMAC per integrity key, AES per encryption key), built once
+    /// and reused while the session's keys stay the same. Bounded: with more sessions than
+    /// `sessionCryptoLimit` an arbitrary entry is evicted (a miss costs what every frame cost
+    /// before: building the contexts).
+    func sessionCrypto(_ session: DeviceSession) -> SessionCrypto? {
+        if let e = cryptoCache[session.devEUI], e.keys == session.keys, e.version == session.macVersion { return e.crypto }
+        guard let crypto = try? SessionCrypto(version: session.macVersion, keys: session.keys) else { return nil }
+        if cryptoCache.count >= Self.sessionCryptoLimit, cryptoCache[session.devEUI] == nil {
+            cryptoCache.remove(at: cryptoCache.startIndex)
+        }
+        cryptoCache[session.devEUI] = CachedSessionCrypto(keys: session.keys, version: session.macVersion, crypto: crypto)
+        return crypto
+    }
+
+    /// Whether the uplink's MIC verifies for `session` at the 32-bit counter `fCnt`.
+    func verifyMIC(_ ctx: UplinkContext, layout: DataFrameLayout?, session: DeviceSession, fCnt: UInt32, confFCnt: UInt32,
+                   txDR: UInt8, txCh: UInt8) -> Bool {
+        if let layout, let crypto = sessionCrypto(session) {
+            return ctx.best.phyPayload.withUnsafeBytes { crypto.verifyMIC($0, layout: layout, fCnt: fCnt, confFCnt: confFCnt, txDR: txDR, txCh: txCh) }
+        }
+        guard let mic = try? ctx.phy.dataMIC(version: session.macVersion, keys: session.keys, fCnt: fCnt, confFCnt: confFCnt,
+                                             txDR: txDR, txCh: txCh) else { return false }
+        return mic == ctx.phy.mic
+    }
+
+    /// The decrypted FRMPayload of the data frame `bytes`, or nil when its layout does not parse.
+    func decryptFRMPayload(_ bytes: [UInt8], crypto: SessionCrypto, fCnt: UInt32) -> [UInt8]? {
+        bytes.withUnsafeBytes { b -> [UInt8]? in
+            guard let layout = try? DataFrameLayout(b) else { return nil }
+            return [UInt8](unsafeUninitializedCapacity: layout.frmPayloadLength) { out, n in
+                n = crypto.decryptFRMPayload(b, layout: layout, fCnt: fCnt, into: UnsafeMutableRawBufferPointer(out))
+            }
+        }
+    }
+}
+
+/// A session's crypto contexts and the keys they were built for.
+struct CachedSessionCrypto {
+    let keys: SessionKeys
+    let version: MACVersion
+    let crypto: SessionCrypto
 }

@@ -14,26 +14,21 @@ struct WindowTimer: Sendable {
     }
 }
 
-/// The open deduplication windows in the order they close. Every window lasts the same time, so
-/// opening order is closing order and a FIFO replaces a timer per window: one sweeper sleeps
-/// until the first deadline and closes every window that is due.
-struct WindowQueue {
-    private var items: [(deadline: Duration, payload: [UInt8])] = []
+/// A first-in first-out queue with amortised O(1) pop (a head index over an array).
+struct FIFO<Element> {
+    private var items: [Element?] = []
     private var head = 0
 
     var isEmpty: Bool { head == items.count }
     var count: Int { items.count - head }
-    var firstDeadline: Duration? { head < items.count ? items[head].deadline : nil }
+    var first: Element? { head < items.count ? items[head] : nil }
 
-    mutating func append(deadline: Duration, payload: [UInt8]) {
-        items.append((deadline, payload))
-    }
+    mutating func append(_ e: Element) { items.append(e) }
 
-    /// Removes and returns the first window when it is due at `now`.
-    mutating func popDue(now: Duration) -> [UInt8]? {
-        guard head < items.count, items[head].deadline <= now else { return nil }
-        let payload = items[head].payload
-        items[head].payload = []
+    mutating func popFirst() -> Element? {
+        guard head < items.count else { return nil }
+        let e = items[head]
+        items[head] = nil
         head += 1
         if head == items.count {
             items.removeAll(keepingCapacity: true)
@@ -42,6 +37,39 @@ struct WindowQueue {
             items.removeFirst(head)
             head = 0
         }
-        return payload
+        return e
+    }
+}
+
+/// The deduplication windows waiting for their deadline, in the order they close. Every window
+/// lasts the same time, so opening order is closing order and a FIFO replaces a timer per
+/// window: one sweeper sleeps until the first deadline and hands every due window on. A window
+/// that closed early stays queued and is skipped (its `seq` no longer waits).
+struct WindowQueue {
+    struct Item {
+        var deadline: Duration
+        var payload: [UInt8]
+        var seq: UInt64
+    }
+    private var fifo = FIFO<Item>()
+
+    var isEmpty: Bool { fifo.isEmpty }
+    var count: Int { fifo.count }
+    var firstDeadline: Duration? { fifo.first?.deadline }
+
+    mutating func append(deadline: Duration, payload: [UInt8], seq: UInt64) {
+        fifo.append(Item(deadline: deadline, payload: payload, seq: seq))
+    }
+
+    /// Removes and returns the first window when it is due at `now`.
+    mutating func popDue(now: Duration) -> Item? {
+        guard let f = fifo.first, f.deadline <= now else { return nil }
+        return fifo.popFirst()
+    }
+
+    /// Drops leading windows for which `done` holds (closed early), so the sweeper does not
+    /// sleep for them.
+    mutating func dropLeading(while done: (Item) -> Bool) {
+        while let f = fifo.first, done(f) { _ = fifo.popFirst() }
     }
 }

@@ -38,6 +38,8 @@ public enum NetworkServerBenchmark {
         public var latencySeconds = 5.0
         public var confirmedFraction = 0.1
         public var deduplicationWindowMillis = 200
+        /// The server's deduplication early close (on by default, as in `serve`).
+        public var earlyClose = true
         public var bridgeBaseline = true
         public init() {}
     }
@@ -72,6 +74,9 @@ public enum NetworkServerBenchmark {
         public var pushAckP50: Double
         public var pushAckP99: Double
         public var windowMillis: Int
+        /// Deduplication windows of the latency run closed early / at their deadline.
+        public var windowsClosedEarly = 0
+        public var windowsClosedAtDeadline = 0
     }
 
     public struct Report: Sendable {
@@ -101,7 +106,7 @@ public enum NetworkServerBenchmark {
         }
     }
 
-    static func makeServer(logger: Logger, windowMillis: Int) async throws -> (ServerApp, String) {
+    static func makeServer(logger: Logger, windowMillis: Int, earlyClose: Bool = true) async throws -> (ServerApp, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-bench-\(UUID().uuidString)").path
         var config = ServerConfiguration(dataDir: dir)
         config.gatewayBridge.port = 0
@@ -109,6 +114,7 @@ public enum NetworkServerBenchmark {
         config.broker.port = 0
         config.broker.webSocketPort = nil
         config.networkServer.deduplicationWindowMillis = windowMillis
+        config.networkServer.deduplicationEarlyClose = earlyClose
         return (try await ServerApp(configuration: config, logger: logger), dir)
     }
 
@@ -148,7 +154,8 @@ public enum NetworkServerBenchmark {
 
     /// Runs the three measurements.
     public static func run(options: Options, logger: Logger, progress: @escaping @Sendable (String) -> Void) async throws -> Report {
-        let (app, dir) = try await makeServer(logger: logger, windowMillis: options.deduplicationWindowMillis)
+        let (app, dir) = try await makeServer(logger: logger, windowMillis: options.deduplicationWindowMillis,
+                                              earlyClose: options.earlyClose)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await provision(app, devices: options.devices, windowMillis: options.deduplicationWindowMillis)
         let published = CountBox()
@@ -190,14 +197,17 @@ public enum NetworkServerBenchmark {
         }
         gateway.startRecording()
         let before = (await ns.acceptedDataCount, published.value)
+        let windowsBefore = (await ns.windowsClosedEarly, await ns.windowsClosedAtDeadline)
         let run = try await gateway.blast(datagrams, rate: options.latencyRate, drainTimeout: 3) {
             (await ns.acceptedDataCount - before.0, published.value - before.1)
         }
         try await Task.sleep(for: .milliseconds(300))
-        let latency = gateway.stopRecording().analyse(sentAt: run.sentAt, tokens: datagrams.map { UInt16($0[1]) << 8 | UInt16($0[2]) },
+        var latency = gateway.stopRecording().analyse(sentAt: run.sentAt, tokens: datagrams.map { UInt16($0[1]) << 8 | UInt16($0[2]) },
                                                       confirmedIndex: confirmedIndex, devices: options.devices,
                                                       windowMillis: options.deduplicationWindowMillis, rate: options.latencyRate,
                                                       processed: min(run.trial.accepted, run.trial.published))
+        latency.windowsClosedEarly = await ns.windowsClosedEarly - windowsBefore.0
+        latency.windowsClosedAtDeadline = await ns.windowsClosedAtDeadline - windowsBefore.1
         serverTask.cancel()
         _ = await serverTask.result
         counting.cancel()
