@@ -1,4 +1,5 @@
 import Broker
+import Events
 import Foundation
 import GatewayBridge
 import LoRaWAN
@@ -28,6 +29,9 @@ struct Pipelines: Sendable {
     /// Device profiles by id for the `up` path (which only needs the codec name), kept 5 s like
     /// the network server's device cache, so an uplink does not read and decode the profile.
     let profiles = ProfileCache()
+    /// Called with a batch's messages right before they are handed to the bus (tests observe the
+    /// telemetry-before-publish contract through it).
+    var willPublish: (@Sendable ([MessageBus.Publication]) -> Void)?
 
     // MARK: Events → codec → MQTT + telemetry
 
@@ -35,89 +39,125 @@ struct Pipelines: Sendable {
         await handle(batch: [event])
     }
 
-    /// Handles the events of one network-server commit: each `up` is decoded by its codec, then
-    /// the telemetry of the whole batch is written in ONE store transaction, the detectors are
-    /// fed, and the events are published in order. Per event this is what `handle(_:)` always
-    /// did (telemetry stored before the event is published); one transaction per batch instead
-    /// of one per uplink is what lets the store keep up at thousands of uplinks per second.
+    /// Handles the events of one network-server commit, in order: the batch's `up` events are
+    /// decoded by their codecs in ONE visit to the codec actor; then the telemetry of the whole
+    /// batch is written in ONE store transaction, the detectors are fed in one call, and the
+    /// batch's MQTT messages are published in ONE bus call (one broker lock hold and one
+    /// encode-and-write pass per slice, not per event).
+    ///
+    /// Contract, per event as before batching: an uplink's telemetry is stored before its `up`
+    /// event is published, so a consumer that reads telemetry on an `up` finds it; events reach
+    /// the bus in the order the network server emitted them (so in order per device), and a
+    /// codec's `log` event comes right before the `up` it is about. An event without a device
+    /// (none today) is not published.
+    ///
+    /// Cost per event is kept to what the event itself needs: every JSON is written through one
+    /// scratch array into one buffer for the batch (``EventBatch``), a device profile is looked
+    /// up once per batch, a codec's decoded object is flattened without a JSON text round trip,
+    /// and detector samples are built only when detectors exist.
     func handle(batch events: [NetworkServerEvent]) async {
-        var outgoing: [(topic: String, bytes: [UInt8])] = []
+        guard !events.isEmpty else { return }
+        // Pass 1: the device profile of each `up` (once per profile per batch) and the uplinks
+        // its codec decodes, all decoded in one visit to the codec actor.
+        var batchProfiles: [String: DeviceProfile?] = [:]
+        var requests: [CodecService.DecodeRequest] = []
+        var requestOf: [Int: Int] = [:]   // event index → request index
+        for (index, event) in events.enumerated() {
+            guard case let .up(up) = event else { continue }
+            let id = up.deviceInfo.deviceProfileId
+            let profile: DeviceProfile?
+            if let memo = batchProfiles[id] { profile = memo } else {
+                profile = await profiles.profile(id: id, registry: registry)
+                batchProfiles[id] = profile
+            }
+            if let codecName = profile?.codec, !codecName.isEmpty, let port = up.fPort, port > 0 {
+                requestOf[index] = requests.count
+                requests.append(CodecService.DecodeRequest(codec: codecName, bytes: up.payload, fPort: Int(port)))
+            }
+        }
+        let decoded = requests.isEmpty ? [] : await codecs.decode(batch: requests, time: Date())
+
+        // Pass 2, in event order: messages, telemetry points and detector samples.
+        var out = EventBatch(expected: events.count)
         var points: [String: [TelemetryPoint]] = [:]
-        var samples: [(info: DeviceInfo, time: Int64, metrics: [(metric: String, value: Double)])] = []
-        outgoing.reserveCapacity(events.count)
-        for event in events {
-            logger.debug("ns event", metadata: ["event.type": "\(event.type)"])
+        let feed = self.events.flatMap { $0.service.hasDetectors.value ? $0 : nil }
+        var samples: [Sample] = []
+        var skipped = 0
+        for (index, event) in events.enumerated() {
             guard let info = event.deviceInfo else {
-                logger.debug("ns event without device", metadata: ["event.type": "\(event.type)"])
+                skipped += 1
                 continue
             }
-            var json = Array(event.jsonData())
-            if case let .up(up) = event {
-                let profile = await profiles.profile(id: info.deviceProfileId, registry: registry)
-                var object: JSONObject?
-                if let codecName = profile?.codec, !codecName.isEmpty, let port = up.fPort, port > 0 {
-                    do {
-                        let decoded = try await codecs.decode(codec: codecName, bytes: up.payload, fPort: Int(port), time: Date())
-                        if decoded.errors.isEmpty {
-                            object = decoded.data
-                        } else {
-                            publishLog(info, code: "UPLINK_CODEC", "codec \(codecName) reported: \(decoded.errors.joined(separator: "; "))",
-                                       context: ["deduplication_id": up.deduplicationId])
-                        }
-                    } catch {
-                        publishLog(info, code: "UPLINK_CODEC", "codec \(codecName) failed: \(error)", context: ["deduplication_id": up.deduplicationId])
-                    }
-                }
-                var objectJSON: Data?
-                if let object {
-                    var text = ""
-                    JSONValue.object(object).write(to: &text)
-                    // The event JSON is an object: add `"object": …` as its first member.
-                    if json.first == UInt8(ascii: "{") {
-                        json = [UInt8(ascii: "{")] + Array("\"object\":\(text)".utf8) + (json.count > 2 ? [UInt8(ascii: ",")] : []) + json.dropFirst()
-                    }
-                    objectJSON = Data(text.utf8)
-                }
-                let time = Int64(Date().timeIntervalSince1970 * 1000)
-                let metrics = telemetrySamples(up, info: info, objectJSON: objectJSON)
-                if !metrics.isEmpty {
-                    points[info.applicationId, default: []].append(contentsOf: metrics.map {
-                        TelemetryPoint(device: info.devEui, metric: $0.metric, time: time, value: $0.value)
-                    })
-                }
-                samples.append((info, time, metrics))
+            let topic = EventBatch.topic(application: info.applicationId, devEUI: info.devEui, type: event.type)
+            guard case let .up(up) = event else {
+                out.append(event, topic: topic)
+                continue
             }
-            outgoing.append(("application/\(info.applicationId)/device/\(info.devEui)/event/\(event.type)", json))
+            var object: JSONObject?
+            if let r = requestOf[index], r < decoded.count {
+                let codecName = requests[r].codec
+                switch decoded[r] {
+                case let .success(payload) where payload.errors.isEmpty:
+                    object = payload.data
+                case let .success(payload):
+                    appendLog(&out, info, code: "UPLINK_CODEC", "codec \(codecName) reported: \(payload.errors.joined(separator: "; "))",
+                              context: ["deduplication_id": up.deduplicationId])
+                case let .failure(error):
+                    appendLog(&out, info, code: "UPLINK_CODEC", "codec \(codecName) failed: \(error)", context: ["deduplication_id": up.deduplicationId])
+                }
+            }
+            var objectText: [UInt8]?
+            if let object {
+                var text = ""
+                JSONValue.object(object).write(to: &text)
+                objectText = Array(text.utf8)
+            }
+            let time = Int64(Date().timeIntervalSince1970 * 1000)
+            let metrics = telemetrySamples(up, info: info, object: object)
+            if !metrics.isEmpty {
+                points[info.applicationId, default: []].append(contentsOf: metrics.map {
+                    TelemetryPoint(device: info.devEui, metric: $0.metric, time: time, value: $0.value)
+                })
+            }
+            if feed != nil {
+                samples += EventsFeed.samples(device: info.devEui, application: info.applicationId, deviceProfile: info.deviceProfileId,
+                                              time: time, metrics: metrics)
+            }
+            out.append(event, topic: topic, object: objectText)
         }
+        if skipped > 0 { logger.debug("ns events without device not published", metadata: ["events.count": "\(skipped)"]) }
         for (application, batch) in points {
             do { try telemetry.write(batch, application: application) } catch {
                 logger.error("telemetry write failed", metadata: ["application.id": "\(application)", "telemetry.points": "\(batch.count)",
                                                                   "error": "\(error)"])
             }
         }
-        if let detectors = self.events {
-            for s in samples {
-                await detectors.ingest(device: s.info.devEui, application: s.info.applicationId, deviceProfile: s.info.deviceProfileId,
-                                       time: s.time, metrics: s.metrics)
+        if let feed, !samples.isEmpty { await feed.ingest(samples) }
+        let publications = out.publications()
+        willPublish?(publications)
+        logger.trace("mqtt publish batch", metadata: ["mqtt.messages": "\(publications.count)"])
+        do { try bus.publish(batch: publications) } catch {
+            // Topics are built from registry identifiers; one that is not a valid topic name
+            // (a `+` in an application id) must not cost the other events of the batch.
+            logger.warning("mqtt batch publish failed; publishing one by one", metadata: ["error": "\(error)"])
+            for p in publications {
+                do { try bus.publish(topic: p.topic, payload: p.payload) } catch {
+                    logger.warning("mqtt publish failed", metadata: ["mqtt.topic": "\(p.topic)", "error": "\(error)"])
+                }
             }
         }
-        for o in outgoing { publish(topic: o.topic, bytes: o.bytes) }
     }
 
     /// Numeric fields of the decoded object + radio metadata (device = DevEUI), the samples that
-    /// go to the telemetry store and, with an `uplink` arrival sample, to the event detectors
-    /// (none when the object cannot be flattened).
-    /// Without a decoded object (no codec) only the radio metadata is flattened, with no JSON parse.
-    func telemetrySamples(_ up: UplinkEvent, info: DeviceInfo, objectJSON: Data?) -> [(metric: String, value: Double)] {
+    /// go to the telemetry store and, with an `uplink` arrival sample, to the event detectors.
+    /// Without a decoded object (no codec) only the radio metadata is flattened.
+    func telemetrySamples(_ up: UplinkEvent, info: DeviceInfo, object: JSONObject?) -> [(metric: String, value: Double)] {
         let best = up.rxInfo.max { ($0.snr, $0.rssi) < ($1.snr, $1.rssi) }
         let radio = UplinkMetrics.Radio(rssi: best.map { Double($0.rssi) }, snr: best?.snr, frequency: Double(up.txInfo.frequency),
                                         dataRate: up.dr, gatewayCount: up.rxInfo.count)
         let selection = UplinkMetrics.Selection(include: telemetryMetrics[info.applicationId])
-        guard let objectJSON else { return UplinkMetrics.metrics(object: .object([:]), radio: radio, selection: selection) }
-        do { return try UplinkMetrics.metrics(objectJSON: objectJSON, radio: radio, selection: selection) } catch {
-            logger.warning("telemetry: cannot flatten the decoded object", metadata: ["device.dev_eui": "\(info.devEui)", "error": "\(error)"])
-            return []
-        }
+        let json = object.map { UplinkMetrics.JSON(.object($0)) } ?? .object([:])
+        return UplinkMetrics.metrics(object: json, radio: radio, selection: selection)
     }
 
     /// Gateway state (ChirpStack v4 `gateway/{id}/state/conn`, retained).
@@ -198,12 +238,24 @@ struct Pipelines: Sendable {
 
     // MARK: Publishing
 
+    /// A ChirpStack-shaped `log` event about `info`'s device, appended to a batch (so it keeps its
+    /// place among the batch's events).
+    func appendLog(_ out: inout EventBatch, _ info: DeviceInfo, code: String, _ description: String, context: [String: String]) {
+        let log = LogJSON(time: Self.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)), deviceInfo: LogDeviceInfo(info),
+                          level: "ERROR", code: code, description: description, context: context)
+        guard let json = Self.encode(log) else { return }
+        out.append(topic: EventBatch.topic(application: info.applicationId, devEUI: info.devEui, type: "log"), json: json)
+    }
+
+    static func encode(_ value: some Encodable) -> [UInt8]? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map(Array.init)
+    }
+
     /// A ChirpStack-shaped `log` event on the device's topic.
     func publishLog(_ info: DeviceInfo, code: String, _ description: String, context: [String: String]) {
-        let d = LogDeviceInfo(applicationId: info.applicationId, applicationName: info.applicationName, deviceProfileId: info.deviceProfileId,
-                              deviceProfileName: info.deviceProfileName, deviceName: info.deviceName, devEui: info.devEui,
-                              deviceClassEnabled: info.deviceClassEnabled, tags: info.tags)
-        publishLog(applicationID: info.applicationId, devEUI: info.devEui, deviceInfo: d, code: code, description, context: context)
+        publishLog(applicationID: info.applicationId, devEUI: info.devEui, deviceInfo: LogDeviceInfo(info), code: code, description, context: context)
     }
 
     func publishLog(applicationID: String, devEUI: String, deviceInfo: LogDeviceInfo?, code: String, _ description: String,
@@ -214,10 +266,8 @@ struct Pipelines: Sendable {
     }
 
     func publish(topic: String, encodable: some Encodable, retain: Bool = false) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(encodable) else { return }
-        publish(topic: topic, bytes: Array(data), retain: retain)
+        guard let bytes = Self.encode(encodable) else { return }
+        publish(topic: topic, bytes: bytes, retain: retain)
     }
 
     func publish(topic: String, bytes: [UInt8], retain: Bool = false) {
@@ -246,6 +296,14 @@ struct LogDeviceInfo: Encodable {
     var devEui: String
     var deviceClassEnabled: String
     var tags: [String: String] = [:]
+}
+
+extension LogDeviceInfo {
+    init(_ info: DeviceInfo) {
+        self.init(tenantId: info.tenantId, tenantName: info.tenantName, applicationId: info.applicationId, applicationName: info.applicationName,
+                  deviceProfileId: info.deviceProfileId, deviceProfileName: info.deviceProfileName, deviceName: info.deviceName,
+                  devEui: info.devEui, deviceClassEnabled: info.deviceClassEnabled, tags: info.tags)
+    }
 }
 
 /// A ChirpStack v4 `log` event.

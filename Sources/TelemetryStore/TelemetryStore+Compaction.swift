@@ -175,8 +175,9 @@ extension TelemetryStore {
                               onError: @Sendable (TelemetryStoreError) -> Void = { _ in }) async {
         while !Task.isCancelled {
             do { try await clock.sleep(for: interval, tolerance: nil) } catch { return }
-            do { try compact() } catch { onError(error) }
-            do { try applyRetention(now: now()) } catch { onError(error) }
+            let (report, retention) = await compactInBackground(now: now())
+            if case let .failure(error) = report { onError(error) }
+            if case let .failure(error) = retention { onError(error) }
         }
     }
 }

@@ -34,10 +34,37 @@ public final class TelemetryStore: @unchecked Sendable {
     let compactor: Connection
     let writeLock = NSLock()
     let compactLock = NSLock()
-    var seriesCache: [SeriesKey: Int64] = [:]
+    /// Series ids by device, then metric (writer-lock confined).
+    var seriesCache: [String: DeviceSeries] = [:]
     let metrics = StoreMetrics()
 
-    struct SeriesKey: Hashable { var device: String; var metric: String }
+    /// The series ids of one device. The points of one uplink share their device and come
+    /// together, so `write` looks the device up once per run of points and then finds each metric
+    /// among the device's few names by comparison (short names compare as two machine words)
+    /// rather than hashing a (device, metric) key per point; a device with many metrics gets an
+    /// index.
+    final class DeviceSeries {
+        static let scanLimit = 16
+        var names: [String] = []
+        var ids: [Int64] = []
+        var index: [String: Int64]?
+
+        func id(of metric: String) -> Int64? {
+            if let index { return index[metric] }
+            for i in names.indices where names[i] == metric { return ids[i] }
+            return nil
+        }
+
+        func add(_ metric: String, id: Int64) {
+            names.append(metric)
+            ids.append(id)
+            if index != nil {
+                index?[metric] = id
+            } else if names.count > Self.scanLimit {
+                index = Dictionary(zip(names, ids), uniquingKeysWith: { _, last in last })
+            }
+        }
+    }
 
     /// The store's file inside a data directory.
     public static func databasePath(dataDirectory: String) -> String {
@@ -82,6 +109,7 @@ public final class TelemetryStore: @unchecked Sendable {
             try writer.transaction {
                 let insert = try writer.prepare("INSERT INTO hot(count, min_time, max_time, data) VALUES (?, ?, ?, ?)")
                 var entries: [HotBatch.Entry] = []
+                var device: (name: String, series: DeviceSeries)?
                 var iterator = points.makeIterator()
                 var done = false
                 // Rows of at most 64 Ki points keep compaction batches and reader memory bounded.
@@ -90,7 +118,12 @@ public final class TelemetryStore: @unchecked Sendable {
                     var lo = Int64.max, hi = Int64.min
                     while entries.count < 65_536 {
                         guard let p = iterator.next() else { done = true; break }
-                        let id = try seriesID(device: p.device, metric: p.metric, application: application)
+                        let series: DeviceSeries
+                        if let d = device, d.name == p.device { series = d.series } else {
+                            series = deviceSeries(p.device)
+                            device = (p.device, series)
+                        }
+                        let id = try series.id(of: p.metric) ?? seriesID(device: p.device, metric: p.metric, application: application, into: series)
                         entries.append(HotBatch.Entry(series: id, point: Point(time: p.time, value: p.value)))
                         lo = min(lo, p.time)
                         hi = max(hi, p.time)
@@ -111,9 +144,17 @@ public final class TelemetryStore: @unchecked Sendable {
         }
     }
 
-    func seriesID(device: String, metric: String, application: String) throws -> Int64 {
-        let key = SeriesKey(device: device, metric: metric)
-        if let id = seriesCache[key] { return id }
+    /// The cached series of `device` (created empty on first use).
+    func deviceSeries(_ device: String) -> DeviceSeries {
+        if let s = seriesCache[device] { return s }
+        let s = DeviceSeries()
+        seriesCache[device] = s
+        return s
+    }
+
+    /// Creates (or finds) the series row of (`device`, `metric`) and caches its id in `series`.
+    func seriesID(device: String, metric: String, application: String, into series: DeviceSeries) throws -> Int64 {
+        if let id = series.id(of: metric) { return id }
         let ins = try writer.prepare("INSERT OR IGNORE INTO series(device, metric, application) VALUES (?, ?, ?)")
         try ins.run([.text(device), .text(metric), .text(application)])
         let sel = try writer.prepare("SELECT id FROM series WHERE device = ? AND metric = ?")
@@ -121,7 +162,7 @@ public final class TelemetryStore: @unchecked Sendable {
         guard case let .integer(id)? = rows.first?.first else {
             throw SQLiteError(code: 1, message: "series row missing after insert")
         }
-        seriesCache[key] = id
+        series.add(metric, id: id)
         return id
     }
 

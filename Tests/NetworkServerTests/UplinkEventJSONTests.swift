@@ -68,3 +68,60 @@ struct UplinkEventJSONTests {
         #expect(NetworkServerEvent.up(e).jsonData() == NetworkServerEvent.up(e).encodedWithFoundation())
     }
 }
+
+/// `appendJSON(to:object:)`, the event pipeline's encoder: the same bytes as `jsonData()`, with a
+/// codec's object spliced in as the first member exactly as the pipeline did before.
+@Suite("event JSON appended to a buffer")
+struct EventAppendJSONTests {
+    /// The pipeline's former splice: `{` + `"object":<text>` + `,` + the event JSON after its `{`.
+    static func spliced(_ json: [UInt8], object: [UInt8]) -> [UInt8] {
+        [UInt8(ascii: "{")] + Array(#""object":"#.utf8) + object + (json.count > 2 ? [UInt8(ascii: ",")] : []) + json.dropFirst()
+    }
+
+    @Test("appended JSON equals jsonData(), with and without an object, into a reused buffer")
+    func matchesJSONData() {
+        var rng = UplinkEventJSONTests.Rng(state: 11)
+        var buffer: [UInt8] = Array("prefix".utf8)
+        let object = Array(#"{"temperature":21.5,"name":"a \"b\""}"#.utf8)
+        for k in 0..<200 {
+            let event = NetworkServerEvent.up(UplinkEventJSONTests.event(&rng))
+            let reference = Array(event.jsonData())
+            buffer.removeAll(keepingCapacity: true)
+            event.appendJSON(to: &buffer)
+            #expect(buffer == reference)
+            buffer.removeAll(keepingCapacity: true)
+            event.appendJSON(to: &buffer, object: object)
+            #expect(buffer == Self.spliced(reference, object: object), "event \(k)")
+        }
+    }
+
+    @Test("appending keeps what the buffer held before")
+    func appends() {
+        var rng = UplinkEventJSONTests.Rng(state: 12)
+        let event = NetworkServerEvent.up(UplinkEventJSONTests.event(&rng))
+        var buffer: [UInt8] = Array("head".utf8)
+        event.appendJSON(to: &buffer)
+        #expect(buffer == Array("head".utf8) + Array(event.jsonData()))
+    }
+
+    @Test("a non-finite SNR falls back to the encoder, object spliced the same way")
+    func nonFiniteWithObject() {
+        var rng = UplinkEventJSONTests.Rng(state: 13)
+        var e = UplinkEventJSONTests.event(&rng)
+        e.rxInfo[0].snr = .infinity
+        let event = NetworkServerEvent.up(e)
+        var buffer: [UInt8] = Array("x".utf8)
+        event.appendJSON(to: &buffer, object: Array("{}".utf8))
+        #expect(buffer == Array("x".utf8) + Self.spliced(Array(event.encodedWithFoundation()), object: Array("{}".utf8)))
+    }
+
+    @Test("events other than up ignore an object and match jsonData()")
+    func otherEvents() {
+        let info = DeviceInfo(applicationId: "a", applicationName: "A", deviceProfileId: "p", deviceProfileName: "P", deviceName: "d",
+                              devEui: "0000000000000001", deviceClassEnabled: "CLASS_A")
+        let join = NetworkServerEvent.join(JoinEvent(deduplicationId: "x", time: "2026-11-28T19:30:38.123Z", deviceInfo: info, devAddr: "01020304"))
+        var buffer: [UInt8] = []
+        join.appendJSON(to: &buffer, object: Array("{\"a\":1}".utf8))
+        #expect(buffer == Array(join.jsonData()))
+    }
+}

@@ -274,6 +274,12 @@ struct BrokerState {
         return route(message, now: now)
     }
 
+    /// `publishFromBus` appending its effects (one message of a batch).
+    mutating func publishFromBus(_ message: BrokerMessage, now: Duration, into effects: inout [BrokerEffect]) {
+        if message.retain { storeRetained(message) }
+        route(message, now: now, into: &effects)
+    }
+
     /// MQTT 5.0 §3.3.1.3: a retained PUBLISH replaces the retained message for its topic; an
     /// empty payload removes it.
     mutating func storeRetained(_ m: BrokerMessage) {

@@ -10,7 +10,20 @@ extension UplinkEvent {
     func jsonBytes() -> [UInt8]? {
         var w = JSONText()
         w.out.reserveCapacity(640)
-        w.raw("{\"adr\":"); w.bool(adr)
+        return write(to: &w, object: nil) ? w.out : nil
+    }
+
+    /// Appends the event's JSON to `w.out`; with `object` (compact JSON text), `"object":<object>`
+    /// comes first (where the event pipeline has always put a codec's decoded object). Returns
+    /// false (with `w.out` partly written) when a value cannot be written as `JSONEncoder` would.
+    func write(to w: inout JSONText, object: [UInt8]?) -> Bool {
+        if let object {
+            w.raw("{\"object\":"); w.out.append(contentsOf: object)
+            w.raw(",\"adr\":")
+        } else {
+            w.raw("{\"adr\":")
+        }
+        w.bool(adr)
         w.raw(",\"confirmed\":"); w.bool(confirmed)
         if let data { w.raw(",\"data\":"); w.string(data) }
         w.raw(",\"deduplicationId\":"); w.string(deduplicationId)
@@ -22,7 +35,7 @@ extension UplinkEvent {
         w.raw(",\"rxInfo\":[")
         for (i, rx) in rxInfo.enumerated() {
             if i > 0 { w.raw(",") }
-            guard rx.write(to: &w) else { return nil }
+            guard rx.write(to: &w) else { return false }
         }
         w.raw("],\"time\":"); w.string(time)
         w.raw(",\"txInfo\":{\"frequency\":"); w.int(txInfo.frequency)
@@ -38,7 +51,36 @@ extension UplinkEvent {
             w.raw(",\"spreadingFactor\":"); w.int(lora.spreadingFactor); w.raw("}")
         }
         w.raw("}}}")
-        return w.failed ? nil : w.out
+        return !w.failed
+    }
+}
+
+extension NetworkServerEvent {
+    /// Appends the event's JSON — the bytes ``jsonData()`` returns — to `out`, reusing its
+    /// capacity (the event pipeline encodes a whole batch through one scratch buffer).
+    ///
+    /// With `object` (the compact JSON text of a codec's decoded object) an `up` event gets
+    /// `"object":<object>` as its first member, the shape published on MQTT; other event types
+    /// have no decoded object and ignore it.
+    public func appendJSON(to out: inout [UInt8], object: [UInt8]? = nil) {
+        let start = out.count
+        if case let .up(e) = self {
+            var w = JSONText()
+            swap(&w.out, &out)
+            let written = e.write(to: &w, object: object)
+            swap(&w.out, &out)
+            if written { return }
+            out.removeSubrange(start...)
+        }
+        let data = encodedWithFoundation()
+        if case .up = self, let object, data.first == UInt8(ascii: "{") {
+            out.append(contentsOf: #"{"object":"#.utf8)
+            out.append(contentsOf: object)
+            if data.count > 2 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: data.dropFirst())
+        } else {
+            out.append(contentsOf: data)
+        }
     }
 }
 
@@ -123,23 +165,38 @@ struct JSONText {
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// A JSON string. Runs of bytes that need no escape (nearly every string here) are copied
+    /// whole; only `"`, `\\` and control characters are written one by one.
     mutating func string(_ s: String) {
         out.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(c)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(c)
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
-            case 0..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        Self.hex[Int(c >> 4)], Self.hex[Int(c & 0xF)]])
-            default: out.append(c)
+        var s = s
+        s.withUTF8 { bytes in
+            var run = 0
+            for i in 0..<bytes.count {
+                let c = bytes[i]
+                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+                if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
+                escape(c)
+                run = i + 1
             }
+            if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape of one byte that needs it (as `JSONEncoder` writes it).
+    private mutating func escape(_ c: UInt8) {
+        switch c {
+        case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(c)
+        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(c)
+        case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+        case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
+        default:
+            out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                    Self.hex[Int(c >> 4)], Self.hex[Int(c & 0xF)]])
+        }
     }
 }
