@@ -267,6 +267,21 @@ def test_pages_work_without_the_vendor_libraries(fed_server, browser):
         assert browser.find_element(By.ID, "sql").is_displayed()
         assert browser.find_element(By.ID, "result-count").get_attribute("data-rows") == "3"
         browser.save_screenshot(os.path.join(ARTIFACTS, "dashboard-query-no-vendor.png"))
+        # The rule form falls back to plain textareas that are typed into and sent as they are.
+        browser.get(base + "/alerts.html")
+        wait(browser, lambda d: d.find_elements(By.ID, "new-rule"), "the rules section")
+        browser.find_element(By.ID, "new-rule").click()
+        wait(browser, lambda d: d.find_element(By.ID, "rule-sql").is_displayed(), "the plain SQL textarea")
+        assert not browser.find_elements(By.CSS_SELECTOR, "#rule-form .CodeMirror")
+        browser.find_element(By.ID, "rule-name").send_keys("plain_rule")
+        sql = browser.find_element(By.ID, "rule-sql")
+        sql.clear()
+        sql.send_keys("SELECT * FROM 'a' WHERE (")
+        browser.find_element(By.ID, "rule-save").click()
+        wait(browser, lambda d: "sql_syntax" in (text_of(d, "#rule-error") or ""), "the SQL error without CodeMirror")
+        assert "1:26" in text_of(browser, "#rule-error")
+        browser.find_element(By.ID, "rule-cancel").click()
+        assert not browser.find_element(By.ID, "rule-form").is_displayed()
     finally:
         browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
 
