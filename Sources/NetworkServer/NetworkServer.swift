@@ -41,6 +41,8 @@ public actor NetworkServer: Service {
     var readyWindows = FIFO<(payload: [UInt8], seq: UInt64)>()
     var draining = false
     var deduplicationIDs = DeduplicationIDGenerator()
+    /// When the oldest downlink waiting for a commit was built (drain loop).
+    var transmitsWaitingSince: Duration?
     let windowTimer: WindowTimer
     var nextDownlinkID: UInt32 = 1
     /// Downlinks sent and awaiting TX_ACK: what to retry in RX2 and what to report.
@@ -210,9 +212,15 @@ public actor NetworkServer: Service {
         while let w = readyWindows.popFirst() {
             await closeWindow(w.payload, seq: w.seq)
             // Downlinks wait for the commit of their counters: commit once the ready windows
-            // of this tick are done (or every 64 answers), one transaction for all of them.
-            if !pending.transmits.isEmpty, readyWindows.isEmpty || pending.transmits.count >= 64 {
-                try? await commitPending()
+            // of this tick are done, or when the oldest answer has waited 2 ms (under sustained
+            // load the ready queue may never empty), one transaction for all of them.
+            if !pending.transmits.isEmpty {
+                let now = windowTimer.now()
+                if transmitsWaitingSince == nil { transmitsWaitingSince = now }
+                if readyWindows.isEmpty || now - (transmitsWaitingSince ?? now) >= .milliseconds(2) {
+                    transmitsWaitingSince = nil
+                    try? await commitPending()
+                }
             }
         }
         draining = false

@@ -47,7 +47,9 @@ public struct UplinkContext: Sendable {
 
 /// What processing an uplink produced.
 public enum UplinkOutcome: Sendable, Equatable {
-    /// Accepted (data or join); `downlink` is the frame handed to the gateway, if any.
+    /// Accepted (data or join); `downlink` is the answer, if any. Class A answers (join-accepts
+    /// included) are handed to the gateway right after the next commit, which stores everything
+    /// they depend on (`process(frames:)` commits before it returns).
     case accepted(downlink: DownlinkFrame?)
     /// Refused; nothing changed.
     case dropped(DropReason)
