@@ -52,9 +52,9 @@ struct Pipelines: Sendable {
     /// (none today) is not published.
     ///
     /// Cost per event is kept to what the event itself needs: every JSON is written through one
-    /// scratch array and copied once into a payload of its exact size (``EventBatch``), a device profile is looked
-    /// up once per batch, a codec's decoded object is flattened without a JSON text round trip,
-    /// and detector samples are built only when detectors exist.
+    /// scratch array and copied once into a payload of its exact size (``EventBatch``), a device
+    /// profile is looked up once per batch, a codec's decoded object is flattened without a JSON
+    /// text round trip, and detector samples are built only when detectors exist.
     func handle(batch events: [NetworkServerEvent]) async {
         guard !events.isEmpty else { return }
         // Pass 1: the device profile of each `up` (once per profile per batch) and the uplinks
