@@ -5,24 +5,23 @@ import PayloadCodecs
 import TimeSeries
 
 /// The MQTT messages of one event batch, in the order they are appended: every event's JSON is
-/// encoded through one reused scratch array into one shared buffer, and each message's payload
-/// is a slice of it, so a batch costs one payload allocation however many events it has.
+/// encoded through one reused scratch array (no per-event growth of an encoder buffer) and then
+/// copied once into a payload of exactly its size.
 ///
-/// The slices are taken only after the last write (a write to a buffer with a live slice would
-/// copy the whole storage), in ``publications()``.
+/// One buffer per message, not slices of one buffer per batch: a message can outlive its batch by
+/// a long time (queued for an offline MQTT session, held by a slow subscriber), and a slice would
+/// keep the whole batch's bytes alive with it.
 struct EventBatch {
-    private var arena: ByteBuffer
+    private let allocator = ByteBufferAllocator()
     private var scratch: [UInt8] = []
-    private var entries: [(topic: String, start: Int, length: Int)] = []
+    private(set) var publications: [MessageBus.Publication] = []
 
-    /// Room for `expected` events of a typical size (the buffer grows if they are larger).
     init(expected: Int) {
-        arena = ByteBufferAllocator().buffer(capacity: max(1, expected) * 768)
-        entries.reserveCapacity(expected)
+        publications.reserveCapacity(expected)
         scratch.reserveCapacity(1024)
     }
 
-    var count: Int { entries.count }
+    var count: Int { publications.count }
 
     /// Appends a network-server event (with a codec's decoded object for an `up`).
     mutating func append(_ event: NetworkServerEvent, topic: String, object: [UInt8]? = nil) {
@@ -33,16 +32,9 @@ struct EventBatch {
 
     /// Appends a message whose JSON is already encoded.
     mutating func append(topic: String, json: [UInt8]) {
-        let start = arena.writerIndex
-        arena.writeBytes(json)
-        entries.append((topic, start, json.count))
-    }
-
-    /// The messages, payloads sliced from the shared buffer.
-    func publications() -> [MessageBus.Publication] {
-        entries.map { e in
-            MessageBus.Publication(topic: e.topic, payload: arena.getSlice(at: e.start, length: e.length) ?? ByteBuffer())
-        }
+        var payload = allocator.buffer(capacity: json.count)
+        payload.writeBytes(json)
+        publications.append(MessageBus.Publication(topic: topic, payload: payload))
     }
 
     /// `application/{app}/device/{devEui}/event/{type}` (ChirpStack v4), built without

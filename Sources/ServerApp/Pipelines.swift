@@ -52,9 +52,9 @@ struct Pipelines: Sendable {
     /// (none today) is not published.
     ///
     /// Cost per event is kept to what the event itself needs: every JSON is written through one
-    /// scratch array into one buffer for the batch (``EventBatch``), a device profile is looked
-    /// up once per batch, a codec's decoded object is flattened without a JSON text round trip,
-    /// and detector samples are built only when detectors exist.
+    /// scratch array and copied once into a payload of its exact size (``EventBatch``), a device
+    /// profile is looked up once per batch, a codec's decoded object is flattened without a JSON
+    /// text round trip, and detector samples are built only when detectors exist.
     func handle(batch events: [NetworkServerEvent]) async {
         guard !events.isEmpty else { return }
         // Pass 1: the device profile of each `up` (once per profile per batch) and the uplinks
@@ -133,7 +133,7 @@ struct Pipelines: Sendable {
             }
         }
         if let feed, !samples.isEmpty { await feed.ingest(samples) }
-        let publications = out.publications()
+        let publications = out.publications
         willPublish?(publications)
         logger.trace("mqtt publish batch", metadata: ["mqtt.messages": "\(publications.count)"])
         do { try bus.publish(batch: publications) } catch {
