@@ -340,8 +340,9 @@ public actor EventsService {
         var wakeups = ruleWakeStream.makeAsyncIterator()
         while !Task.isCancelled {
             commitRuleWebhooks()
-            guard await wakeups.next(isolation: self) != nil else { return }
+            guard await wakeups.next(isolation: self) != nil else { break }
         }
+        // At shutdown: what the rules queued last is committed (and sent by the next process).
         commitRuleWebhooks()
     }
 
