@@ -20,6 +20,9 @@ struct BenchRulesCommand: AsyncParsableCommand {
     @Option(name: .customLong("latency-devices"), help: "ABP devices for the latency part.") var latencyDevices = 1_000
     @Option(name: .customLong("dedup-ms"), help: "The network server's deduplication window in the latency part (serve's default is 200).")
     var dedupMillis = 0
+    @Option(name: .customLong("session-commit-ms"),
+            help: "The network server's write-behind session commit interval in the latency part (serve's default is 50; events wait for it).")
+    var sessionCommitMillis = 50
 
     static let rules = [
         "SELECT object.temperature AS t, deviceInfo.devEui AS dev FROM 'application/+/device/+/event/up' WHERE object.temperature > 30",
@@ -58,13 +61,13 @@ struct BenchRulesCommand: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let r = try await RulesLatencyBenchmark.run(devices: latencyDevices, uplinks: latencyUplinks, rate: latencyRate,
-                                                    deduplicationMillis: dedupMillis, logger: logger)
+                                                    deduplicationMillis: dedupMillis, sessionCommitMillis: sessionCommitMillis, logger: logger)
         func line(_ name: String, _ v: [Double]) -> String {
             String(format: "%@: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (%d of %d)", name,
                    RulesLatencyBenchmark.percentile(v, 0.5), RulesLatencyBenchmark.percentile(v, 0.9),
                    RulesLatencyBenchmark.percentile(v, 0.99), v.last ?? .nan, v.count, r.sent)
         }
-        print("latency: \(r.sent) uplinks from \(latencyDevices) ABP devices at \(latencyRate)/s offered (sent in \(String(format: "%.1f", r.seconds)) s), deduplication window \(dedupMillis) ms, 10 rules, 1 with a webhook")
+        print("latency: \(r.sent) uplinks from \(latencyDevices) ABP devices at \(latencyRate)/s offered (sent in \(String(format: "%.1f", r.seconds)) s), deduplication window \(dedupMillis) ms, session commit every \(sessionCommitMillis) ms, 10 rules, 1 with a webhook")
         print(line("uplink → rule webhook received", r.webhook))
         print(line("baseline: uplink → up event on the bus", r.event))
         print(String(format: "ratio p99 webhook/event: %.2f", RulesLatencyBenchmark.percentile(r.webhook, 0.99) / RulesLatencyBenchmark.percentile(r.event, 0.99)))

@@ -74,9 +74,22 @@ public enum EventsBenchmark {
                 fullOut &+= full.observe(s).count
             }
         }
+        // Saving and restoring the state of all five kinds (what `serve` does every 5 s and at start).
+        var stateBytes = 0
+        var encoded: [(String, [UInt8])] = []
+        let saveTime = try clock.measure {
+            for r in full.stateRecords(savedAt: 0) { encoded.append((r.detector, try r.encoded())) }
+        }
+        for e in encoded { stateBytes += e.1.count }
+        var restored = try DetectorEngine(definitions: all)
+        var notes: [String] = []
+        let restoreTime = try clock.measure {
+            notes = restored.restore(try encoded.map { try DetectorStateRecord.decode($0.1, detector: $0.0) })
+        }
         let engineRate = Double(n) / seconds(engineTime)
         let baseRate = Double(n) / seconds(baseTime)
         return [
+            "detectors: state of \(full.instanceCount) instances (five kinds, \(devices) devices): encode \(fmt(seconds(saveTime) * 1000, 1)) ms, \(stateBytes / 1024) KiB; decode + restore \(fmt(seconds(restoreTime) * 1000, 1)) ms (\(restored.instanceCount) restored, \(notes.count) skipped)",
             "detectors: threshold, \(n) samples over \(devices) devices: \(fmt(engineRate / 1e6)) M samples/s (engine) vs \(fmt(baseRate / 1e6)) M samples/s (hand-written loop), ratio \(fmt(engineRate / baseRate)) [fires \(fires) vs \(baseFires)]",
             "detectors: all five kinds + tick per sample, \(slice.count) samples: \(fmt(Double(slice.count) / seconds(fullTime) / 1e3, 1)) k samples/s (\(fullOut) actions)",
         ]

@@ -46,7 +46,11 @@ public enum RulesLatencyBenchmark {
     /// - Parameters:
     ///   - deduplicationMillis: the network server's deduplication window (every uplink waits it
     ///     before processing; 200 ms by default in `serve`); included in both figures.
-    public static func run(devices: Int, uplinks: Int, rate: Int, deduplicationMillis: Int, logger: Logger) async throws -> Result {
+    ///   - sessionCommitMillis: the network server's write-behind session commit interval (50 ms
+    ///     by default): uplink events are published after the commit that makes their frame
+    ///     counters durable, so it adds up to this much to both figures.
+    public static func run(devices: Int, uplinks: Int, rate: Int, deduplicationMillis: Int, sessionCommitMillis: Int = 50,
+                           logger: Logger) async throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-bench-rules-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let receiver = try BenchReceiver(keyHeader: "X-Uplink")
@@ -57,6 +61,7 @@ public enum RulesLatencyBenchmark {
         config.broker.port = 0
         config.broker.webSocketPort = nil
         config.networkServer.deduplicationWindowMillis = deduplicationMillis
+        config.networkServer.sessionCommitIntervalMillis = max(1, sessionCommitMillis)
         config.ruleWebhooks = RuleWebhooksConfiguration(secret: "bench-secret")
         let app = try await ServerApp(configuration: config, logger: logger)
         try app.rules.create(RuleDefinition(
