@@ -149,6 +149,16 @@ struct EarlyCloseServerTests {
         return await h.server.processedCount >= n
     }
 
+    /// Waits until the stored session of `eui` has `fCntUp` (`processedCount` counts an uplink when
+    /// its processing starts; the session is committed after it, so a read right away can race).
+    static func waitStored(_ h: Harness, _ eui: EUI64, fCntUp: UInt32) async throws -> Bool {
+        for _ in 0..<20_000 {
+            if try await h.registry.session(devEUI: eui)?.fCntUp == fCntUp { return true }
+            await Task.yield()
+        }
+        return false
+    }
+
     /// Lets every runnable task run, then says whether `processedCount` stayed at `n`.
     static func stillAt(_ h: Harness, _ n: Int) async -> Bool {
         for _ in 0..<2_000 { await Task.yield() }
@@ -168,7 +178,7 @@ struct EarlyCloseServerTests {
         #expect(await Self.waitProcessed(h, 2))
         await h.server.receive(SimulatedDevice.frame(try device.dataUplink(payload: [2]), gateway: Harness.gateway))
         #expect(await Self.waitProcessed(h, 3))
-        #expect(try await h.registry.session(devEUI: EUI64(70))?.fCntUp == 1)
+        #expect(try await Self.waitStored(h, EUI64(70), fCntUp: 1))
     }
 
     @Test("two gateways: the window closes when the second expected gateway reports, with both gateways' metadata; the window bounds the wait")
@@ -200,7 +210,7 @@ struct EarlyCloseServerTests {
         #expect(await Self.stillAt(h, 3))
         h.clock.advance(by: .milliseconds(1))
         #expect(await Self.waitProcessed(h, 4))
-        #expect(try await h.registry.session(devEUI: EUI64(71))?.fCntUp == 2)
+        #expect(try await Self.waitStored(h, EUI64(71), fCntUp: 2))
     }
 
     @Test("early close off in the configuration: every uplink waits the full window")
