@@ -7,12 +7,16 @@ public import NIOPosix
 /// One outgoing webhook request as the hooks build it: pure data, so tests can check the wire
 /// format without a socket.
 public struct WebhookRequest: Sendable, Equatable {
+    /// `POST` (alert hooks) or the rule action's method.
     public var method: String
+    /// An absolute http(s) URL.
     public var url: String
     /// Header fields in the order they are sent (names as given; HTTP compares them case-insensitively).
     public var headers: [(name: String, value: String)]
+    /// The exact bytes that were signed.
     public var body: [UInt8]
 
+    /// A request as built by a hook (not validated here: ``WebhookHTTPClient/send(_:timeoutSeconds:)`` checks it).
     public init(method: String, url: String, headers: [(name: String, value: String)], body: [UInt8]) {
         self.method = method
         self.url = url
@@ -153,6 +157,7 @@ public final class WebhookHTTPClient: @unchecked Sendable {
 
     /// A request that can never be sent as built (a permanent failure).
     public struct RequestError: Error, CustomStringConvertible {
+        /// What is wrong with the request (bad URL, header name or value).
         public var reason: String
         public var description: String { reason }
     }

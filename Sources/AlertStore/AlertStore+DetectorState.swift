@@ -6,9 +6,13 @@ extension AlertStore {
     /// One stored row, undecoded: the caller decodes it with `DetectorStateRecord.decode` so that a
     /// bad row costs only that detector's state.
     public struct StoredDetectorState: Equatable, Sendable {
+        /// The detector the row belongs to (empty when the column is not text).
         public var detectorID: String
+        /// The format version the writer declared (-1 when the column is not an integer).
         public var formatVersion: Int64
+        /// Epoch milliseconds of the save.
         public var savedAt: Int64
+        /// The encoded `DetectorStateRecord` (empty when the column is neither blob nor text).
         public var state: [UInt8]
     }
 

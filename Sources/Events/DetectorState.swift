@@ -24,13 +24,18 @@ public struct DetectorStateRecord: Codable, Equatable, Sendable {
     /// The largest record accepted when decoding (a guard against hostile or runaway blobs).
     public static let maxEncodedBytes = 64 << 20
 
+    /// The format version the record was written in (``currentVersion`` when this code wrote it).
     public var version: Int
+    /// The detector id.
     public var detector: String
     /// Wall-clock epoch milliseconds when the state was taken.
     public var savedAt: Int64
+    /// The definition the state belongs to; a record whose definition differs from the running one is dropped.
     public var definition: DetectorDefinition
+    /// One entry per device seen, in device order.
     public var instances: [InstanceState]
 
+    /// A record of the current format version unless `version` says otherwise (tests use that).
     public init(detector: String, savedAt: Int64, definition: DetectorDefinition, instances: [InstanceState],
                 version: Int = DetectorStateRecord.currentVersion) {
         self.version = version
@@ -40,8 +45,9 @@ public struct DetectorStateRecord: Codable, Equatable, Sendable {
         self.instances = instances
     }
 
-    /// One device's instance.
+    /// One device's instance: the device and exactly one of the kind-specific states.
     public struct InstanceState: Codable, Equatable, Sendable {
+        /// The device id.
         public var device: String
         public var threshold: ThresholdSnapshot?
         public var absence: AbsenceSnapshot?
@@ -60,6 +66,7 @@ public struct DetectorStateRecord: Codable, Equatable, Sendable {
         }
     }
 
+    /// A ``ThresholdDetector``'s state.
     public struct ThresholdSnapshot: Codable, Equatable, Sendable {
         /// `normal`, `pending` or `firing`.
         public var phase: String
@@ -74,6 +81,7 @@ public struct DetectorStateRecord: Codable, Equatable, Sendable {
         }
     }
 
+    /// An ``AbsenceDetector``'s state: last arrival (epoch ms), learned inter-arrival times (ms, oldest first).
     public struct AbsenceSnapshot: Codable, Equatable, Sendable {
         public var lastSeen: Int64?
         public var intervals: [Int64]
@@ -86,6 +94,7 @@ public struct DetectorStateRecord: Codable, Equatable, Sendable {
         }
     }
 
+    /// A ``RateOfChangeDetector``'s window as parallel arrays (times in epoch ms, non-decreasing).
     public struct RateSnapshot: Codable, Equatable, Sendable {
         public var times: [Int64]
         public var values: [Double]
@@ -98,6 +107,7 @@ public struct DetectorStateRecord: Codable, Equatable, Sendable {
         }
     }
 
+    /// An ``AnomalyDetector``'s window of recent values, oldest first.
     public struct AnomalySnapshot: Codable, Equatable, Sendable {
         public var window: [Double]
         public var firing: Bool
@@ -108,6 +118,8 @@ public struct DetectorStateRecord: Codable, Equatable, Sendable {
         }
     }
 
+    /// A ``StateMachineDetector``'s state: current state, whether its initial `onEnter` ran, latest
+    /// inputs, variables, and running timers (name → deadline in epoch ms).
     public struct StateMachineSnapshot: Codable, Equatable, Sendable {
         /// The current state's name.
         public var state: String
