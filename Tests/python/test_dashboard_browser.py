@@ -582,6 +582,9 @@ def test_rules_and_detectors_created_edited_and_deleted_through_the_ui(fed_serve
     row_button(browser, "detectors-table", "ui-det", "Edit").click()
     wait(browser, lambda d: d.find_element(By.ID, "detector-form").get_attribute("data-mode") == "edit", "the detector edit form")
     set_code(browser, "detector-json", json.dumps({**valid, "threshold": {**valid["threshold"], "threshold": 120}}))
+    # The status line still says "Saved detector ui-det" from the creation above: clear it, so the
+    # wait below sees the edit's own message (else it races the page's delete + re-create).
+    browser.execute_script("document.getElementById('action-status').textContent = '';")
     browser.find_element(By.ID, "detector-save").click()
     wait(browser, lambda d: "Saved detector ui-det" in (text_of(d, "#action-status") or ""), "the edited detector")
     assert raw_api(http, key, "GET", "/api/detectors/ui-det")[1]["threshold"]["threshold"] == 120
