@@ -21,8 +21,8 @@ struct BenchRulesCommand: AsyncParsableCommand {
     @Option(name: .customLong("dedup-ms"), help: "The network server's deduplication window in the latency part (serve's default is 200).")
     var dedupMillis = 0
     @Option(name: .customLong("session-commit-ms"),
-            help: "The network server's write-behind session commit interval in the latency part (serve's default is 50; events wait for it).")
-    var sessionCommitMillis = 50
+            help: "The network server's write-behind session commit interval in the latency part (serve's default is 10; events wait for it).")
+    var sessionCommitMillis = 10
 
     static let rules = [
         "SELECT object.temperature AS t, deviceInfo.devEui AS dev FROM 'application/+/device/+/event/up' WHERE object.temperature > 30",

@@ -94,18 +94,22 @@ extension NetworkServer {
         }
     }
 
-    /// The write-behind loop: commits every `sessionCommitIntervalMillis`, writes stale sessions
+    /// The write-behind loop: commits every `sessionCommitIntervalMillis` (`sessionCommitMaxIntervalMillis`
+    /// under heavy load), writes stale sessions
     /// whole every `staleSessionWriteMillis`, and commits everything at shutdown.
     func runCommitLoop() async {
         writeBehindActive = true
-        let interval = Duration.milliseconds(max(1, configuration.sessionCommitIntervalMillis))
+        var interval = configuration.commitIntervalMillis(afterCommitOf: 0)
         var lastStale = nowMillis()
         while !Task.isCancelled {
-            do { try await clock.sleep(for: interval) } catch { break }
+            do { try await clock.sleep(for: .milliseconds(interval)) } catch { break }
             let now = nowMillis()
             let stale = now - lastStale >= Int64(configuration.staleSessionWriteMillis)
             if stale { lastStale = now }
+            // The load, as uplinks in this commit, picks the next wait (short when light).
+            let uplinks = pending.uplinks.count
             try? await commitPending(includeStale: stale)
+            interval = configuration.commitIntervalMillis(afterCommitOf: uplinks)
         }
     }
 

@@ -46,10 +46,10 @@ public enum RulesLatencyBenchmark {
     /// - Parameters:
     ///   - deduplicationMillis: the network server's deduplication window (every uplink waits it
     ///     before processing; 200 ms by default in `serve`); included in both figures.
-    ///   - sessionCommitMillis: the network server's write-behind session commit interval (50 ms
+    ///   - sessionCommitMillis: the network server's write-behind session commit interval (10 ms
     ///     by default): uplink events are published after the commit that makes their frame
     ///     counters durable, so it adds up to this much to both figures.
-    public static func run(devices: Int, uplinks: Int, rate: Int, deduplicationMillis: Int, sessionCommitMillis: Int = 50,
+    public static func run(devices: Int, uplinks: Int, rate: Int, deduplicationMillis: Int, sessionCommitMillis: Int = 10,
                            logger: Logger) async throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-bench-rules-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
