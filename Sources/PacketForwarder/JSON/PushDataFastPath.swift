@@ -63,6 +63,21 @@ enum PushDataFastPath {
 
         @inline(__always) var current: UInt8? { i < bytes.count ? bytes[i] : nil }
 
+        /// What follows an object member: another member, the end of the object, or bad input.
+        enum MemberEnd { case more, end, invalid }
+
+        /// Records member `bit` in `seen` (a repeated member is invalid), then reads the `,` or
+        /// `}` after it: the shared tail of every object-member loop.
+        @inline(__always) mutating func endMember(_ bit: UInt32, seen: inout UInt32) -> MemberEnd {
+            guard seen & bit == 0 else { return .invalid }
+            seen |= bit
+            skipWhitespace()
+            guard let c = current else { return .invalid }
+            i += 1
+            if c == UInt8(ascii: "}") { return .end }
+            return c == UInt8(ascii: ",") ? .more : .invalid
+        }
+
         @inline(__always) mutating func expect(_ c: UInt8) -> Bool {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == c else { return false }
@@ -244,13 +259,11 @@ enum PushDataFastPath {
                 case kRsig: bit = 1 << 19; guard let v = rsigArray() else { return nil }; rx.rsig = v
                 default: return nil
                 }
-                guard seen & bit == 0 else { return nil }
-                seen |= bit
-                skipWhitespace()
-                guard let c = current else { return nil }
-                i += 1
-                if c == UInt8(ascii: "}") { return rx }
-                guard c == UInt8(ascii: ",") else { return nil }
+                switch endMember(bit, seen: &seen) {
+                case .more: continue
+                case .end: return rx
+                case .invalid: return nil
+                }
             }
         }
 
@@ -296,13 +309,11 @@ enum PushDataFastPath {
                 case kFtdelta: bit = 1 << 9; guard let v = int() else { return nil }; s.ftdelta = v
                 default: return nil
                 }
-                guard seen & bit == 0 else { return nil }
-                seen |= bit
-                skipWhitespace()
-                guard let c = current else { return nil }
-                i += 1
-                if c == UInt8(ascii: "}") { return seen & 1 == 0 ? nil : s }
-                guard c == UInt8(ascii: ",") else { return nil }
+                switch endMember(bit, seen: &seen) {
+                case .more: continue
+                case .end: return seen & 1 == 0 ? nil : s
+                case .invalid: return nil
+                }
             }
         }
     }
