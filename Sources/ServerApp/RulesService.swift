@@ -85,6 +85,7 @@ public final class RuleCatalog: @unchecked Sendable {
     private var definitions: [RuleDefinition] = []
     private var compiled: [CompiledRule] = []
     private var stamp: [String]?
+    private var observer: (@Sendable ([CompiledRule]) -> Void)?
 
     /// Loads `<data-dir>/rules.json`.
     /// - Throws: `ServerAppError.invalidConfiguration` when a stored rule does not compile.
@@ -106,7 +107,18 @@ public final class RuleCatalog: @unchecked Sendable {
         definitions = defs
         compiled = out
         self.stamp = stamp
+        observer?(out)
         lock.unlock()
+    }
+
+    /// Calls `body` with the enabled rules now and again after every change (an edit or a
+    /// reload), with the catalog's lock held: calls come in the order of the changes, and an
+    /// edit returns only after `body` has seen it. `body` must not call back into the catalog.
+    /// One observer at a time (the rules service); `nil` removes it.
+    func observe(_ body: (@Sendable ([CompiledRule]) -> Void)?) {
+        lock.lock(); defer { lock.unlock() }
+        observer = body
+        body?(compiled)
     }
 
     /// The enabled rules, compiled (a snapshot; cheap to take per message).
@@ -155,6 +167,7 @@ public final class RuleCatalog: @unchecked Sendable {
         definitions = defs
         compiled = out
         stamp = file.stamp()
+        observer?(out)
     }
 
     /// Adds a rule. - Throws: ``RuleCatalogError/alreadyExists(_:)``, `RulesError`.
@@ -203,18 +216,21 @@ public final class RuleCatalog: @unchecked Sendable {
     }
 }
 
-/// Evaluates the enabled rules over every message on the broker's in-process bus (MQTT clients'
+/// Evaluates the enabled rules over the messages on the broker's in-process bus (MQTT clients'
 /// and the server's own events) and executes the resolved actions: `republish` (bus),
 /// `storeTelemetry` (telemetry store), `downlink` (network server queue), `webhook` (the durable
 /// rule-webhook outbox in events.sqlite, delivered signed with retries) and `alert` (an alert in
 /// events.sqlite, published on MQTT and sent to the alert hooks). When an action fails, the rule's
 /// `errorAction` runs with AWS's error payload.
 ///
-/// One bus subscription (`#`) feeds all rules: each message's topic is matched against the rules'
-/// precompiled FROM filters, and the payload is parsed once and shared by every rule that matches.
-/// The rule set is read per message from the ``RuleCatalog``, so changes apply to the next message.
-/// A message a rule republished carries a user property naming the rule and is not evaluated by
-/// that rule again, so a rule cannot feed itself forever.
+/// The service subscribes to exactly the union of the enabled rules' FROM filters (one
+/// ``RuleSubscription``: one bus subscriber whatever the number of filters, each message once).
+/// With no enabled rule it holds no subscription, and messages no rule can match never wake it.
+/// Every change to the rule set (HTTP API, `rules.json` reload) replaces filters and rules
+/// atomically on the bus: each message is evaluated by the rules enabled when it was published.
+/// The payload is parsed once and shared by every rule that matches. A message a rule
+/// republished carries a user property naming the rule and is not evaluated by that rule again,
+/// so a rule cannot feed itself forever.
 struct RulesService: Service {
     let catalog: RuleCatalog
     let bus: MessageBus
@@ -228,15 +244,16 @@ struct RulesService: Service {
     static let originProperty = "lorikeet-rule"
 
     func run() async throws {
-        let stream: AsyncStream<BrokerMessage>
-        do { stream = try bus.subscribe(filter: "#", includeRetained: false, bufferSize: 100_000) } catch {
+        let subscription: RuleSubscription
+        do { subscription = try RuleSubscription(catalog: catalog, bus: bus, bufferSize: 100_000, logger: logger) } catch {
             logger.error("rules cannot subscribe to the bus", metadata: ["error": "\(error)"])
             return
         }
+        defer { subscription.cancel() }
         logger.info("rules running", metadata: ["rules.count": "\(catalog.enabled.count)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await message in stream { await handle(message) }
+                for await delivery in subscription.deliveries { await handle(delivery.message, rules: delivery.tag) }
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -255,19 +272,16 @@ struct RulesService: Service {
         }
     }
 
-    /// Evaluates one bus message against every enabled rule whose filter matches its topic.
-    func handle(_ m: BrokerMessage) async {
-        let rules = catalog.enabled
-        guard !rules.isEmpty else { return }
-        var matching: [CompiledRule] = []
-        for r in rules where r.rule.topicFilter.matches(m.topic) { matching.append(r) }
+    /// Evaluates one bus message against the rules that were enabled when it was published and
+    /// whose filter matches its topic.
+    func handle(_ m: BrokerMessage, rules: [CompiledRule]) async {
+        let matching = RuleSubscription.rules(for: m, among: rules)
         guard !matching.isEmpty else { return }
         let bytes = m.payload.getBytes(at: m.payload.readerIndex, length: m.payload.readableBytes) ?? []
         // Parsed once, shared by every matching rule.
         let message = RuleMessage(bytes: bytes, context: MessageContext(topic: m.topic, clientID: m.publisherClientID,
                                                                          timestamp: Int64(Date().timeIntervalSince1970 * 1000)))
-        let origin = m.properties.userProperties.first(where: { $0.name == Self.originProperty })?.value
-        for r in matching where r.definition.name != origin {
+        for r in matching {
             await execute(r.definition, r.rule, message)
         }
     }

@@ -95,4 +95,24 @@ public struct MessageBus: Sendable {
         let f = try TopicFilter(filter)
         return core.subscribeBus(filter: f, includeRetained: includeRetained, bufferSize: max(1, bufferSize))
     }
+
+    /// Subscribes to a set of topic filters that ``BusSubscription/replace(filters:tag:)`` can
+    /// swap atomically; each message arrives once (even when several filters match it), tagged
+    /// with the `tag` current when it was routed. No retained messages are delivered.
+    ///
+    /// An empty set is allowed: the subscription then holds nothing in the topic tree until
+    /// filters are set, and publishing costs nothing on its account.
+    /// - Parameters:
+    ///   - filters: topic filters (duplicates are ignored; `$share/…` is refused).
+    ///   - tag: delivered with every message until the next replace.
+    ///   - bufferSize: messages held for a slow consumer before the oldest are dropped.
+    /// - Throws: ``MQTTError/invalidTopicFilter(_:)`` for an invalid or shared filter.
+    public func subscribe<Tag: Sendable>(filters: [String], tag: Tag, bufferSize: Int = 10_000) throws(MQTTError) -> BusSubscription<Tag> {
+        let parsed = try BusSubscription<Tag>.parse(filters)
+        return BusSubscription(core: core, filters: parsed, tag: tag, bufferSize: max(1, bufferSize))
+    }
+
+    /// How many topic filters in-process subscribers currently hold (a ``BusSubscription``
+    /// counts each of its filters). MQTT clients' subscriptions are not counted.
+    public var subscribedFilterCount: Int { core.busFilterCount }
 }

@@ -38,6 +38,8 @@ final class BrokerCore: Sendable {
         var state: BrokerState
         var handles: [ConnectionID: ConnectionHandle] = [:]
         var bus: [UInt64: AsyncStream<BrokerMessage>.Continuation] = [:]
+        /// Bus subscribers with replaceable filter sets (``BusSubscription``).
+        var receivers: [UInt64: any BusReceiver] = [:]
         var nextID: UInt64 = 0
     }
 
@@ -95,7 +97,11 @@ final class BrokerCore: Sendable {
                 case let .close(id):
                     if let h = l.handles[id] { outputs.append(Output(handle: h, packet: nil)) }
                 case let .bus(id, message):
-                    if let c = l.bus[id], case .dropped = c.yield(message) { metrics.dropBusFull.increment() }
+                    if let c = l.bus[id] {
+                        if case .dropped = c.yield(message) { metrics.dropBusFull.increment() }
+                    } else if let r = l.receivers[id], !r.receive(message) {
+                        metrics.dropBusFull.increment()
+                    }
                 case let .dropped(reason):
                     metrics.dropped(reason)
                 }
@@ -261,14 +267,61 @@ final class BrokerCore: Sendable {
         return stream
     }
 
+    /// Adds a subscriber with a replaceable filter set (``BusSubscription``).
+    func attach(_ r: any BusReceiver, filters: Set<TopicFilter>) {
+        locked.withLock { l in
+            l.nextID &+= 1
+            r.id = l.nextID
+            l.receivers[r.id] = r
+            for f in filters { l.state.subscribeBus(r.id, filter: f) }
+            r.filters = filters
+        }
+    }
+
+    /// Removes a ``BusSubscription``'s filters and forgets it (again: nothing).
+    func detach(_ r: any BusReceiver) {
+        locked.withLock { l in
+            guard l.receivers.removeValue(forKey: r.id) != nil else { return }
+            for f in r.filters { l.state.unsubscribeBus(r.id, filter: f) }
+            r.filters = []
+        }
+    }
+
+    /// Swaps a ``BusSubscription``'s filters and tag under one hold of the lock, so each routed
+    /// message sees either the old pair or the new one. A detached subscription stays detached.
+    func replace<Tag>(_ r: TaggedReceiver<Tag>, filters: Set<TopicFilter>, tag: Tag) {
+        locked.withLock { l in
+            r.tag = tag
+            guard l.receivers[r.id] != nil else { return }
+            for f in r.filters where !filters.contains(f) { l.state.unsubscribeBus(r.id, filter: f) }
+            for f in filters where !r.filters.contains(f) { l.state.subscribeBus(r.id, filter: f) }
+            r.filters = filters
+        }
+    }
+
+    /// The filters a ``BusSubscription`` holds.
+    func filters(of r: any BusReceiver) -> Set<TopicFilter> {
+        locked.withLock { _ in r.filters }
+    }
+
+    /// How many topic filters bus subscribers hold in the tree.
+    var busFilterCount: Int { locked.withLock { $0.state.busFilterCount } }
+
     /// Finishes every bus stream (server shutdown).
     func finishBus() {
-        let continuations = locked.withLock { l in
+        let (continuations, receivers) = locked.withLock { l in
             let c = Array(l.bus.values)
             l.bus.removeAll()
-            return c
+            let r = Array(l.receivers.values)
+            for receiver in r {
+                for f in receiver.filters { l.state.unsubscribeBus(receiver.id, filter: f) }
+                receiver.filters = []
+            }
+            l.receivers.removeAll()
+            return (c, r)
         }
         for c in continuations { c.finish() }
+        for r in receivers { r.finish() }
     }
 
     /// Closes every connection (server shutdown), telling 5.0 clients why.

@@ -76,6 +76,8 @@ struct BrokerState {
     /// Wills waiting for their delay (5.0 Will Delay Interval), by client identifier.
     var pendingWills: [String: (message: BrokerMessage, fireAt: Duration)] = [:]
     var nextAssignedID: UInt64 = 0
+    /// How many (bus subscriber, filter) pairs the tree holds.
+    private(set) var busFilterCount = 0
 
     init(limits: BrokerLimits, policy: AccessPolicy) {
         self.limits = limits
@@ -315,9 +317,20 @@ struct BrokerState {
                 m[clientID] = entry
             }
         }
+        // Bus subscribers are never merged: each gets its copy from the node it matched. Only a
+        // subscriber with several filters (``BusSubscription``) can match at two nodes; from the
+        // second node with bus subscribers on, a subscriber already served is skipped.
+        let busStart = effects.count
+        var busNodes = 0
         tree.match(message.topic, visit: { subscribers in
-            // Bus subscribers are never merged: each gets its copy from the node it matched.
-            for (id, _) in subscribers { if case .bus(let b) = id { effects.append(.bus(b, message)) } }
+            var sawBus = false
+            for (id, _) in subscribers {
+                guard case .bus(let b) = id else { continue }
+                sawBus = true
+                if busNodes > 0, effects[busStart...].contains(where: { if case .bus(b, _) = $0 { true } else { false } }) { continue }
+                effects.append(.bus(b, message))
+            }
+            if sawBus { busNodes += 1 }
             if single == nil && merged == nil {
                 single = subscribers
                 return
@@ -497,11 +510,12 @@ struct BrokerState {
     // MARK: Bus subscriptions
 
     mutating func subscribeBus(_ id: UInt64, filter: TopicFilter) {
-        tree.insert(filter, subscriber: .bus(id), record: SubscriptionRecord(options: SubscriptionOptions(qos: .exactlyOnce), identifier: nil))
+        let existed = tree.insert(filter, subscriber: .bus(id), record: SubscriptionRecord(options: SubscriptionOptions(qos: .exactlyOnce), identifier: nil))
+        if !existed { busFilterCount += 1 }
     }
 
     mutating func unsubscribeBus(_ id: UInt64, filter: TopicFilter) {
-        tree.remove(filter, subscriber: .bus(id))
+        if tree.remove(filter, subscriber: .bus(id)) { busFilterCount -= 1 }
     }
 
     /// Retained messages matching `filter` (for a new bus subscriber).
