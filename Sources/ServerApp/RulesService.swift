@@ -76,7 +76,8 @@ struct CompiledRule: Sendable {
 /// The rules of a running server: the definitions in `rules.json` and the compiled enabled ones.
 ///
 /// Changes through the HTTP API go through here: validated, written to the file, then swapped in
-/// at once. Changes by other processes (`lorikeet rules add` while `serve` runs) are noticed by
+/// at once, together with the rules service's bus subscription (``observe(_:)``), before the edit
+/// returns. Changes by other processes (`lorikeet rules add` while `serve` runs) are noticed by
 /// ``reloadIfChanged()``, which the rules service calls every second. Edits are serialised within
 /// the process; two processes editing at the same instant can lose one edit (the last rename wins).
 public final class RuleCatalog: @unchecked Sendable {
