@@ -65,6 +65,8 @@ public actor NetworkServer: Service {
     var pending = WriteBehind()
     var flushing = false
     var flushWaiters: [CheckedContinuation<Void, Never>] = []
+    /// True while a task commits for waiting class A downlinks (`requestTransmitCommit`).
+    var transmitCommitRunning = false
     /// True while `run()`'s commit loop runs; otherwise every uplink commits before returning.
     var writeBehindActive = false
     /// Uplinks processed (accepted + dropped), for tests and the benchmark.
@@ -213,13 +215,14 @@ public actor NetworkServer: Service {
             await closeWindow(w.payload, seq: w.seq)
             // Downlinks wait for the commit of their counters: commit once the ready windows
             // of this tick are done, or when the oldest answer has waited 2 ms (under sustained
-            // load the ready queue may never empty), one transaction for all of them.
+            // load the ready queue may never empty), one transaction for all of them. The commit
+            // runs beside this loop, which goes on with the next windows meanwhile.
             if !pending.transmits.isEmpty {
                 let now = windowTimer.now()
                 if transmitsWaitingSince == nil { transmitsWaitingSince = now }
                 if readyWindows.isEmpty || now - (transmitsWaitingSince ?? now) >= .milliseconds(2) {
                     transmitsWaitingSince = nil
-                    try? await commitPending()
+                    requestTransmitCommit()
                 }
             }
         }

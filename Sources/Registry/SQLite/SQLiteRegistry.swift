@@ -22,6 +22,10 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     private let decoder = JSONDecoder()
     /// Uplink rows kept per device (older ones are pruned as new ones arrive).
     public let uplinkRetentionPerDevice: Int
+    /// The network server reads a device's downlink queue for every uplink: on its own connection
+    /// (a WAL reader sees the last commit and never waits for the writer), that read is not held
+    /// up while a batch of sessions commits on `connection`. nil for an in-memory registry.
+    private var queueReader: ReadConnection?
 
     /// Opens (creating and migrating) the registry at `path`; ":memory:" for tests.
     ///
@@ -39,6 +43,7 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
             try verifyKeyEncryptionKey()
             try sealPlaintextKeys()
         }
+        if path != ":memory:" { queueReader = try ReadConnection(path: path) }
     }
 
     /// Refuses a KEK that does not open the keys already stored (a lost `kek.key` replaced by a
@@ -455,15 +460,19 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     }
 
     public func queue(devEUI: EUI64) async throws -> [DownlinkQueueItem] {
-        try locked {
-            try statement("SELECT id, f_port, data, confirmed, created_at, expires_at FROM device_queue WHERE dev_eui = ? ORDER BY id")
-                .rows([.text(devEUI.description)]).map { r in
-                    var data: [UInt8] = []
-                    if case let .blob(b) = r[2] { data = b }
-                    return DownlinkQueueItem(id: Self.int(r, 0), devEUI: devEUI, fPort: UInt8(truncatingIfNeeded: Self.int(r, 1)), data: data,
-                                             confirmed: Self.int(r, 3) != 0, createdAtMillis: Self.int(r, 4),
-                                             expiresAtMillis: { if case let .integer(e) = r[5] { return e } else { return nil } }())
-                }
+        let sql = "SELECT id, f_port, data, confirmed, created_at, expires_at FROM device_queue WHERE dev_eui = ? ORDER BY id"
+        let rows: [[Value]]
+        if let queueReader {
+            do { rows = try queueReader.rows(sql, [.text(devEUI.description)]) } catch { throw RegistryError.storage("\(error)") }
+        } else {
+            rows = try locked { try statement(sql).rows([.text(devEUI.description)]) }
+        }
+        return rows.map { r in
+            var data: [UInt8] = []
+            if case let .blob(b) = r[2] { data = b }
+            return DownlinkQueueItem(id: Self.int(r, 0), devEUI: devEUI, fPort: UInt8(truncatingIfNeeded: Self.int(r, 1)), data: data,
+                                     confirmed: Self.int(r, 3) != 0, createdAtMillis: Self.int(r, 4),
+                                     expiresAtMillis: { if case let .integer(e) = r[5] { return e } else { return nil } }())
         }
     }
 
