@@ -55,7 +55,9 @@ public actor NetworkServer: Service {
     /// An expired entry still answers (for at most another `deviceCacheMillis`) while a background
     /// refresh reads the registry again, so uplinks never wait for it: a fleet heard at the same
     /// moment expires at the same moment, and re-reading it inline stalled every uplink.
-    var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64)] = [:]
+    /// `generation`: the registry's change generation read before the entry (see
+    /// `RegistryStore.changeGeneration()`); while it has not moved, a refresh only extends the entry.
+    var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64, generation: Int64?)] = [:]
     static let deviceCacheMillis: Int64 = 5_000
     /// Devices whose expired cache entries wait for the refresher (`refreshDeviceContexts`).
     var deviceRefreshQueue = FIFO<EUI64>()
@@ -348,12 +350,24 @@ public actor NetworkServer: Service {
         Task { await self.refreshDeviceContexts() }
     }
 
-    /// One device at a time, so a burst of expiries becomes a trickle of registry reads beside
-    /// the uplinks rather than a wall in front of them.
+    /// One pass per queue snapshot: the registry's change generation is read once; entries read
+    /// at that generation (nothing in devices, profiles or applications changed since) are only
+    /// extended, the others re-read one at a time, so a burst of expiries is a trickle of work
+    /// beside the uplinks rather than a wall in front of them.
     func refreshDeviceContexts() async {
-        while let eui = deviceRefreshQueue.popFirst() {
-            deviceRefreshPending.remove(eui)
-            _ = await readDeviceContext(eui, now: nowMillis())
+        while !deviceRefreshQueue.isEmpty {
+            let generation = (try? await registry.changeGeneration()) ?? nil
+            var pass = deviceRefreshQueue.count
+            while pass > 0, let eui = deviceRefreshQueue.popFirst() {
+                pass -= 1
+                deviceRefreshPending.remove(eui)
+                if let generation, var c = deviceCache[eui], c.generation == generation {
+                    c.expires = nowMillis() + Self.deviceCacheMillis
+                    deviceCache[eui] = c
+                    continue
+                }
+                _ = await readDeviceContext(eui, now: nowMillis())
+            }
         }
         deviceRefreshing = false
     }
@@ -361,6 +375,7 @@ public actor NetworkServer: Service {
     /// Reads the device, its profile and application from the registry and caches them; a device
     /// gone (or its profile) leaves the cache.
     func readDeviceContext(_ devEUI: EUI64, now: Int64) async -> (device: Device, profile: DeviceProfile, info: DeviceInfo)? {
+        let generation = (try? await registry.changeGeneration()) ?? nil
         guard let device = try? await registry.device(devEUI: devEUI),
               let profile = try? await registry.deviceProfile(id: device.deviceProfileID) else {
             deviceCache[devEUI] = nil
@@ -373,7 +388,7 @@ public actor NetworkServer: Service {
             deviceCache = deviceCache.filter { now - $0.value.expires < Self.deviceCacheMillis }
             lastDeviceCachePurge = now
         }
-        deviceCache[devEUI] = (device, profile, info, now + Self.deviceCacheMillis)
+        deviceCache[devEUI] = (device, profile, info, now + Self.deviceCacheMillis, generation)
         return (device, profile, info)
     }
 

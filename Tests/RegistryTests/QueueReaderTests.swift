@@ -59,3 +59,41 @@ struct QueueReaderTests {
         #expect(try await r.queue(devEUI: devEUI).map(\.fPort) == [4])
     }
 }
+
+@Suite("Registry change generation")
+struct ChangeGenerationTests {
+    @Test("moves on every update or delete of a device, profile or application — not on creates, joins or session commits")
+    func moves() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-gen-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let r = try SQLiteRegistry(path: path)
+        try await provision(r)
+        let start = try #require(try await r.changeGeneration())
+        // Creating, joining and committing sessions leave it alone (a bulk import or a join must
+        // not make the network server re-read every device).
+        try await provision(r, devEUI: EUI64(0x77))
+        _ = try await r.recordJoin(devEUI: devEUI, joinEUI: EUI64(1), devNonce: 1, strictlyIncreasing: false)
+        let keys = SessionKeys(nwkSKey: appKey, appSKey: appKey)
+        try await r.commitBatch(sessions: [DeviceSession(devEUI: devEUI, devAddr: DevAddr(9), macVersion: .lorawan1_0, keys: keys)],
+                                counters: [(devEUI: devEUI, fCntUp: 3)], uplinks: [])
+        #expect(try await r.changeGeneration() == start)
+
+        var d = try #require(try await r.device(devEUI: devEUI))
+        d.name = "renamed"
+        try await r.updateDevice(d)
+        let afterDevice = try #require(try await r.changeGeneration())
+        #expect(afterDevice > start)
+        var p = try #require(try await r.deviceProfile(id: "eu-a"))
+        p.name = "changed"
+        try await r.updateDeviceProfile(p)
+        let afterProfile = try #require(try await r.changeGeneration())
+        #expect(afterProfile > afterDevice)
+        try await r.updateApplication(Application(id: "farm", name: "Renamed farm"))
+        let afterApplication = try #require(try await r.changeGeneration())
+        #expect(afterApplication > afterProfile)
+        // Another process (connection) deleting a device is seen too.
+        let other = try SQLiteRegistry(path: path)
+        try await other.deleteDevice(devEUI: EUI64(0x77))
+        #expect(try #require(try await r.changeGeneration()) > afterApplication)
+    }
+}

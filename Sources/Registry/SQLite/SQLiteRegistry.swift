@@ -178,6 +178,11 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
         return Application(id: Self.text(r, 0), name: Self.text(r, 1), description: Self.text(r, 2))
     }
 
+    public func changeGeneration() async throws -> Int64? {
+        guard let r = try readRows("SELECT value FROM registry_generation WHERE id = 1", []).first, case let .integer(g) = r[0] else { return nil }
+        return g
+    }
+
     /// Rows of a read on the reader connection (the writer's lock when there is none).
     func readRows(_ sql: String, _ values: [Value]) throws -> [[Value]] {
         guard let reader else { return try locked { try statement(sql).rows(values) } }
@@ -367,7 +372,25 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
         return session
     }
 
+    /// The thread batch commits run on. A commit writes (and may checkpoint) for milliseconds;
+    /// on one of the concurrency pool's threads — two on a 2-core machine — it would hold back
+    /// every actor and task for that long.
+    private static let commitQueue = DispatchQueue(label: "lorikeet.registry.commit", qos: .userInitiated)
+
     public func commitBatch(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Self.commitQueue.async {
+                do {
+                    try self.commitBatchNow(sessions: sessions, counters: counters, uplinks: uplinks)
+                    done.resume()
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    private func commitBatchNow(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) throws {
         try locked {
             try connection.transaction {
                 for session in sessions {
