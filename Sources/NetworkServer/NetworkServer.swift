@@ -52,8 +52,17 @@ public actor NetworkServer: Service {
     /// Device, profile and event `deviceInfo` by DevEUI for the data path, kept for
     /// `deviceCacheMillis` so an uplink does not re-read and re-decode them from the registry.
     /// Joins always read the registry (keys may have changed).
-    var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64)] = [:]
+    /// An expired entry still answers (for at most another `deviceCacheMillis`) while a background
+    /// refresh reads the registry again, so uplinks never wait for it: a fleet heard at the same
+    /// moment expires at the same moment, and re-reading it inline stalled every uplink.
+    /// `generation`: the registry's change generation read before the entry (see
+    /// `RegistryStore.changeGeneration()`); while it has not moved, a refresh only extends the entry.
+    var deviceCache: [EUI64: (device: Device, profile: DeviceProfile, info: DeviceInfo, expires: Int64, generation: Int64?)] = [:]
     static let deviceCacheMillis: Int64 = 5_000
+    /// Devices whose expired cache entries wait for the refresher (`refreshDeviceContexts`).
+    var deviceRefreshQueue = FIFO<EUI64>()
+    var deviceRefreshPending: Set<EUI64> = []
+    var deviceRefreshing = false
     var lastDeviceCachePurge: Int64 = 0
     /// Sessions in memory (authoritative) and what is waiting to be committed (write-behind).
     var cache = SessionCache()
@@ -65,6 +74,8 @@ public actor NetworkServer: Service {
     var pending = WriteBehind()
     var flushing = false
     var flushWaiters: [CheckedContinuation<Void, Never>] = []
+    /// True while a task commits for waiting class A downlinks (`requestTransmitCommit`).
+    var transmitCommitRunning = false
     /// True while `run()`'s commit loop runs; otherwise every uplink commits before returning.
     var writeBehindActive = false
     /// Uplinks processed (accepted + dropped), for tests and the benchmark.
@@ -213,13 +224,14 @@ public actor NetworkServer: Service {
             await closeWindow(w.payload, seq: w.seq)
             // Downlinks wait for the commit of their counters: commit once the ready windows
             // of this tick are done, or when the oldest answer has waited 2 ms (under sustained
-            // load the ready queue may never empty), one transaction for all of them.
+            // load the ready queue may never empty), one transaction for all of them. The commit
+            // runs beside this loop, which goes on with the next windows meanwhile.
             if !pending.transmits.isEmpty {
                 let now = windowTimer.now()
                 if transmitsWaitingSince == nil { transmitsWaitingSince = now }
                 if readyWindows.isEmpty || now - (transmitsWaitingSince ?? now) >= .milliseconds(2) {
                     transmitsWaitingSince = nil
-                    try? await commitPending()
+                    requestTransmitCommit()
                 }
             }
         }
@@ -315,9 +327,55 @@ public actor NetworkServer: Service {
     }
 
     /// The device, its profile and its event `deviceInfo`, from the short-lived cache.
+    /// A fresh entry answers; an expired one answers too (up to `deviceCacheMillis` past its
+    /// expiry) and is refreshed in the background; anything older, or a device not cached, is
+    /// read now.
     func deviceContext(_ devEUI: EUI64) async -> (device: Device, profile: DeviceProfile, info: DeviceInfo)? {
         let now = nowMillis()
-        if let c = deviceCache[devEUI], c.expires > now { return (c.device, c.profile, c.info) }
+        if let c = deviceCache[devEUI] {
+            if c.expires > now { return (c.device, c.profile, c.info) }
+            if now - c.expires < Self.deviceCacheMillis {
+                scheduleDeviceRefresh(devEUI)
+                return (c.device, c.profile, c.info)
+            }
+        }
+        return await readDeviceContext(devEUI, now: now)
+    }
+
+    func scheduleDeviceRefresh(_ devEUI: EUI64) {
+        guard deviceRefreshPending.insert(devEUI).inserted else { return }
+        deviceRefreshQueue.append(devEUI)
+        guard !deviceRefreshing else { return }
+        deviceRefreshing = true
+        Task { await self.refreshDeviceContexts() }
+    }
+
+    /// One pass per queue snapshot: the registry's change generation is read once; entries read
+    /// at that generation (nothing in devices, profiles or applications changed since) are only
+    /// extended, the others re-read one at a time, so a burst of expiries is a trickle of work
+    /// beside the uplinks rather than a wall in front of them.
+    func refreshDeviceContexts() async {
+        while !deviceRefreshQueue.isEmpty {
+            let generation = (try? await registry.changeGeneration()) ?? nil
+            var pass = deviceRefreshQueue.count
+            while pass > 0, let eui = deviceRefreshQueue.popFirst() {
+                pass -= 1
+                deviceRefreshPending.remove(eui)
+                if let generation, var c = deviceCache[eui], c.generation == generation {
+                    c.expires = nowMillis() + Self.deviceCacheMillis
+                    deviceCache[eui] = c
+                    continue
+                }
+                _ = await readDeviceContext(eui, now: nowMillis())
+            }
+        }
+        deviceRefreshing = false
+    }
+
+    /// Reads the device, its profile and application from the registry and caches them; a device
+    /// gone (or its profile) leaves the cache.
+    func readDeviceContext(_ devEUI: EUI64, now: Int64) async -> (device: Device, profile: DeviceProfile, info: DeviceInfo)? {
+        let generation = (try? await registry.changeGeneration()) ?? nil
         guard let device = try? await registry.device(devEUI: devEUI),
               let profile = try? await registry.deviceProfile(id: device.deviceProfileID) else {
             deviceCache[devEUI] = nil
@@ -325,12 +383,12 @@ public actor NetworkServer: Service {
         }
         let info = await deviceInfo(device, profile)
         // Expired entries go at most once a second once the cache is large, so a big fleet keeps
-        // only the devices heard in the last `deviceCacheMillis` (memory), at O(1) amortised cost.
+        // only the devices heard in the last 2 × `deviceCacheMillis` (memory), at O(1) amortised cost.
         if deviceCache.count > 10_000, now - lastDeviceCachePurge > 1_000 {
-            deviceCache = deviceCache.filter { $0.value.expires > now }
+            deviceCache = deviceCache.filter { now - $0.value.expires < Self.deviceCacheMillis }
             lastDeviceCachePurge = now
         }
-        deviceCache[devEUI] = (device, profile, info, now + Self.deviceCacheMillis)
+        deviceCache[devEUI] = (device, profile, info, now + Self.deviceCacheMillis, generation)
         return (device, profile, info)
     }
 

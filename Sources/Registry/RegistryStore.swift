@@ -5,6 +5,10 @@ public import LoRaWAN
 /// SQLite (`SQLiteRegistry`) is the first implementation; the protocol is async so that a
 /// PostgreSQL one for several network-server instances fits behind it (DESIGN.md).
 public protocol RegistryStore: Sendable {
+    /// A number that changes whenever an application, device profile or device is updated or
+    /// deleted (by any connection or process); nil when the store cannot tell, and callers that
+    /// cache records then re-read them.
+    func changeGeneration() async throws -> Int64?
     func createApplication(_ application: Application) async throws
     func application(id: String) async throws -> Application?
     func applications() async throws -> [Application]
@@ -67,4 +71,8 @@ extension SessionStore {
         }
         for u in uplinks { try await recordUplink(u) }
     }
+}
+
+extension RegistryStore {
+    public func changeGeneration() async throws -> Int64? { nil }
 }

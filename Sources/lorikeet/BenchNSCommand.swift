@@ -66,6 +66,9 @@ struct BenchNSCommand: AsyncParsableCommand {
                          l.p50, l.p99, l.max, l.windowMillis))
         }
         print(String(format: "  baseline PUSH_DATA → PUSH_ACK (same sockets, same run): p50 %.2f ms  p99 %.2f ms", l.pushAckP50, l.pushAckP99))
+        for (second, b) in l.perSecond.enumerated() {
+            print(String(format: "    second %d: %d confirmed, PULL_RESP p50 %.1f ms  p99 %.1f ms  max %.1f ms", second, b.count, b.p50, b.p99, b.max))
+        }
     }
 }
 

@@ -94,6 +94,23 @@ extension NetworkServer {
         }
     }
 
+    /// Group commit for class A answers: starts a commit of everything pending unless one is
+    /// already running for them; what arrives while it runs forms the next group, committed as
+    /// soon as it ends. The caller (the drain loop) does not wait, so uplink processing goes on
+    /// while SQLite writes; the answers go out when their batch is durable.
+    func requestTransmitCommit() {
+        guard !transmitCommitRunning else { return }
+        transmitCommitRunning = true
+        Task { await self.commitWhileTransmitsWait() }
+    }
+
+    func commitWhileTransmitsWait() async {
+        while !pending.transmits.isEmpty {
+            try? await commitPending()
+        }
+        transmitCommitRunning = false
+    }
+
     /// The write-behind loop: commits every `sessionCommitIntervalMillis` (`sessionCommitMaxIntervalMillis`
     /// under heavy load), writes stale sessions
     /// whole every `staleSessionWriteMillis`, and commits everything at shutdown.

@@ -98,5 +98,17 @@ enum Migrations {
         );
         CREATE INDEX device_group_members_device ON device_group_members(dev_eui);
         """),
+        // A counter every change to what the network server caches moves (from any connection or
+        // process): a cache entry read at the current value is still right.
+        ("0004_change_generation", """
+        CREATE TABLE registry_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+        INSERT INTO registry_generation(id, value) VALUES (1, 0);
+        CREATE TRIGGER applications_updated AFTER UPDATE ON applications BEGIN UPDATE registry_generation SET value = value + 1; END;
+        CREATE TRIGGER applications_deleted AFTER DELETE ON applications BEGIN UPDATE registry_generation SET value = value + 1; END;
+        CREATE TRIGGER device_profiles_updated AFTER UPDATE ON device_profiles BEGIN UPDATE registry_generation SET value = value + 1; END;
+        CREATE TRIGGER device_profiles_deleted AFTER DELETE ON device_profiles BEGIN UPDATE registry_generation SET value = value + 1; END;
+        CREATE TRIGGER devices_updated AFTER UPDATE OF join_eui, name, application_id, device_profile_id, body ON devices BEGIN UPDATE registry_generation SET value = value + 1; END;
+        CREATE TRIGGER devices_deleted AFTER DELETE ON devices BEGIN UPDATE registry_generation SET value = value + 1; END;
+        """),
     ]
 }

@@ -22,6 +22,12 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     private let decoder = JSONDecoder()
     /// Uplink rows kept per device (older ones are pruned as new ones arrive).
     public let uplinkRetentionPerDevice: Int
+    /// The network server's per-uplink reads (a device's downlink queue; device, profile and
+    /// application when its cache refreshes) go to their own connection: a WAL reader sees the
+    /// last commit and never waits for the writer, so they are not held up — and do not block a
+    /// concurrency-pool thread on `lock` — while a batch of sessions commits on `connection`.
+    /// nil for an in-memory registry.
+    private var reader: ReadConnection?
 
     /// Opens (creating and migrating) the registry at `path`; ":memory:" for tests.
     ///
@@ -39,6 +45,7 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
             try verifyKeyEncryptionKey()
             try sealPlaintextKeys()
         }
+        if path != ":memory:" { reader = try ReadConnection(path: path) }
     }
 
     /// Refuses a KEK that does not open the keys already stored (a lost `kek.key` replaced by a
@@ -167,13 +174,19 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     }
 
     public func application(id: String) async throws -> Application? {
-        try locked {
-            let s = try statement("SELECT id, name, description FROM applications WHERE id = ?")
-            defer { s.reset() }
-            s.bind([.text(id)])
-            guard try s.step() else { return nil }
-            return Application(id: s.string(0) ?? "", name: s.string(1) ?? "", description: s.string(2) ?? "")
-        }
+        guard let r = try readRows("SELECT id, name, description FROM applications WHERE id = ?", [.text(id)]).first else { return nil }
+        return Application(id: Self.text(r, 0), name: Self.text(r, 1), description: Self.text(r, 2))
+    }
+
+    public func changeGeneration() async throws -> Int64? {
+        guard let r = try readRows("SELECT value FROM registry_generation WHERE id = 1", []).first, case let .integer(g) = r[0] else { return nil }
+        return g
+    }
+
+    /// Rows of a read on the reader connection (the writer's lock when there is none).
+    func readRows(_ sql: String, _ values: [Value]) throws -> [[Value]] {
+        guard let reader else { return try locked { try statement(sql).rows(values) } }
+        do { return try reader.rows(sql, values) } catch { throw RegistryError.storage("\(error)") }
     }
 
     public func applications() async throws -> [Application] {
@@ -211,13 +224,8 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     }
 
     public func deviceProfile(id: String) async throws -> DeviceProfile? {
-        try locked {
-            let s = try statement("SELECT body FROM device_profiles WHERE id = ?")
-            defer { s.reset() }
-            s.bind([.text(id)])
-            guard try s.step() else { return nil }
-            return try decode(DeviceProfile.self, s.string(0), kind: "device_profile", id: id)
-        }
+        guard let r = try readRows("SELECT body FROM device_profiles WHERE id = ?", [.text(id)]).first else { return nil }
+        return try decode(DeviceProfile.self, Self.optionalText(r, 0), kind: "device_profile", id: id)
     }
 
     public func deviceProfiles() async throws -> [DeviceProfile] {
@@ -272,13 +280,8 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     }
 
     public func device(devEUI: EUI64) async throws -> Device? {
-        try locked {
-            let s = try statement("SELECT body FROM devices WHERE dev_eui = ?")
-            defer { s.reset() }
-            s.bind([.text(devEUI.description)])
-            guard try s.step() else { return nil }
-            return try decode(Device.self, s.string(0), kind: "device", id: devEUI.description)
-        }
+        guard let r = try readRows("SELECT body FROM devices WHERE dev_eui = ?", [.text(devEUI.description)]).first else { return nil }
+        return try decode(Device.self, Self.optionalText(r, 0), kind: "device", id: devEUI.description)
     }
 
     public func devices(applicationID: String?) async throws -> [Device] {
@@ -369,7 +372,25 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
         return session
     }
 
+    /// The thread batch commits run on. A commit writes (and may checkpoint) for milliseconds;
+    /// on one of the concurrency pool's threads — two on a 2-core machine — it would hold back
+    /// every actor and task for that long.
+    private static let commitQueue = DispatchQueue(label: "lorikeet.registry.commit", qos: .userInitiated)
+
     public func commitBatch(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Self.commitQueue.async {
+                do {
+                    try self.commitBatchNow(sessions: sessions, counters: counters, uplinks: uplinks)
+                    done.resume()
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    private func commitBatchNow(sessions: [DeviceSession], counters: [(devEUI: EUI64, fCntUp: UInt32)], uplinks: [UplinkRecord]) throws {
         try locked {
             try connection.transaction {
                 for session in sessions {
@@ -455,15 +476,13 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     }
 
     public func queue(devEUI: EUI64) async throws -> [DownlinkQueueItem] {
-        try locked {
-            try statement("SELECT id, f_port, data, confirmed, created_at, expires_at FROM device_queue WHERE dev_eui = ? ORDER BY id")
-                .rows([.text(devEUI.description)]).map { r in
-                    var data: [UInt8] = []
-                    if case let .blob(b) = r[2] { data = b }
-                    return DownlinkQueueItem(id: Self.int(r, 0), devEUI: devEUI, fPort: UInt8(truncatingIfNeeded: Self.int(r, 1)), data: data,
-                                             confirmed: Self.int(r, 3) != 0, createdAtMillis: Self.int(r, 4),
-                                             expiresAtMillis: { if case let .integer(e) = r[5] { return e } else { return nil } }())
-                }
+        let sql = "SELECT id, f_port, data, confirmed, created_at, expires_at FROM device_queue WHERE dev_eui = ? ORDER BY id"
+        return try readRows(sql, [.text(devEUI.description)]).map { r in
+            var data: [UInt8] = []
+            if case let .blob(b) = r[2] { data = b }
+            return DownlinkQueueItem(id: Self.int(r, 0), devEUI: devEUI, fPort: UInt8(truncatingIfNeeded: Self.int(r, 1)), data: data,
+                                     confirmed: Self.int(r, 3) != 0, createdAtMillis: Self.int(r, 4),
+                                     expiresAtMillis: { if case let .integer(e) = r[5] { return e } else { return nil } }())
         }
     }
 
@@ -521,6 +540,12 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
 
     static func text(_ r: [Value], _ i: Int) -> String {
         guard i < r.count, case let .text(t) = r[i] else { return "" }
+        return t
+    }
+
+    /// The text in column `i`, nil when it is NULL or not text (a corrupt record, reported by `decode`).
+    static func optionalText(_ r: [Value], _ i: Int) -> String? {
+        guard i < r.count, case let .text(t) = r[i] else { return nil }
         return t
     }
 

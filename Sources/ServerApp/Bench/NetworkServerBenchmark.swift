@@ -74,6 +74,9 @@ public enum NetworkServerBenchmark {
         public var pushAckP50: Double
         public var pushAckP99: Double
         public var windowMillis: Int
+        /// PULL_RESP latency per second of the run (by send time): p50, p99, max, count — shows
+        /// whether a high p99 is a steady queue or one stall.
+        public var perSecond: [(p50: Double, p99: Double, max: Double, count: Int)] = []
         /// Deduplication windows of the latency run closed early / at their deadline.
         public var windowsClosedEarly = 0
         public var windowsClosedAtDeadline = 0
@@ -403,6 +406,8 @@ final class BenchGateway: Sendable {
             for (k, t) in tokens.enumerated() { byToken[t] = k }
             var ackLatencies: [Double] = []
             var respLatencies: [Double] = []
+            var bySecond: [Int: [Double]] = [:]
+            let start = sentAt.first(where: { $0 > 0 }) ?? 0
             var verified = 0
             let keys = SessionKeys(nwkSKey: NetworkServerBenchmark.key, appSKey: NetworkServerBenchmark.key)
             for (nanos, bytes) in received {
@@ -417,6 +422,7 @@ final class BenchGateway: Sendable {
                 let uplinkTmst = Int(tmst &- 1_000_000)
                 guard let k = confirmedIndex[uplinkTmst], nanos > sentAt[k] else { continue }
                 respLatencies.append(Double(nanos - sentAt[k]) / 1e6)
+                bySecond[Int((sentAt[k] &- start) / 1_000_000_000), default: []].append(Double(nanos - sentAt[k]) / 1e6)
                 // Check the downlink: an ACK for that device, MIC valid.
                 guard let data = payload.txpk.data, let raw = Data(base64Encoded: data), let phy = try? PHYPayload(bytes: Array(raw)),
                       let mac = phy.macPayload, mac.fhdr.fCtrl.ack else { continue }
@@ -430,10 +436,15 @@ final class BenchGateway: Sendable {
                 let s = v.sorted()
                 return s[min(s.count - 1, Int((Double(s.count) * p).rounded(.up)) - 1)]
             }
-            return NetworkServerBenchmark.Latency(rate: rate, uplinks: sentAt.count, processed: processed, confirmed: confirmedIndex.count,
-                                                  answered: respLatencies.count, verified: verified,
-                                                  p50: pct(respLatencies, 0.5), p99: pct(respLatencies, 0.99), max: respLatencies.max() ?? .nan,
-                                                  pushAckP50: pct(ackLatencies, 0.5), pushAckP99: pct(ackLatencies, 0.99), windowMillis: windowMillis)
+            var latency = NetworkServerBenchmark.Latency(rate: rate, uplinks: sentAt.count, processed: processed, confirmed: confirmedIndex.count,
+                                                         answered: respLatencies.count, verified: verified,
+                                                         p50: pct(respLatencies, 0.5), p99: pct(respLatencies, 0.99), max: respLatencies.max() ?? .nan,
+                                                         pushAckP50: pct(ackLatencies, 0.5), pushAckP99: pct(ackLatencies, 0.99), windowMillis: windowMillis)
+            latency.perSecond = bySecond.keys.sorted().map { k in
+                let v = bySecond[k] ?? []
+                return (p50: pct(v, 0.5), p99: pct(v, 0.99), max: v.max() ?? .nan, count: v.count)
+            }
+            return latency
         }
     }
 }
