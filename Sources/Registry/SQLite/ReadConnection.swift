@@ -7,7 +7,7 @@ import SQLite
 final class ReadConnection: @unchecked Sendable {
     // @unchecked: `connection` and `statements` are only touched while holding `lock`.
     private let connection: Connection
-    private var statements: [String: Statement] = [:]
+    private var statements = StatementCache()
     private let lock = NSLock()
 
     init(path: String) throws {
@@ -17,13 +17,6 @@ final class ReadConnection: @unchecked Sendable {
     func rows(_ sql: String, _ values: [Value]) throws -> [[Value]] {
         lock.lock()
         defer { lock.unlock() }
-        let statement: Statement
-        if let s = statements[sql] {
-            statement = s
-        } else {
-            statement = try connection.prepare(sql)
-            statements[sql] = statement
-        }
-        return try statement.rows(values)
+        return try statements.statement(sql, on: connection).rows(values)
     }
 }

@@ -10,7 +10,7 @@ import SQLite
 public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Sendable {
     // @unchecked: `connection` and `statements` are only touched while holding `lock`.
     let connection: Connection
-    private var statements: [String: Statement] = [:]
+    private var statements = StatementCache()
     private let lock = NSLock()
     /// Seals device root keys and session keys with the key-encryption key (when configured).
     let sealing: KeySealing
@@ -123,10 +123,7 @@ public final class SQLiteRegistry: RegistryStore, SessionStore, @unchecked Senda
     }
 
     func statement(_ sql: String) throws -> Statement {
-        if let s = statements[sql] { return s }
-        let s = try connection.prepare(sql)
-        statements[sql] = s
-        return s
+        try statements.statement(sql, on: connection)
     }
 
     /// JSON of a record, with any key fields sealed (see ``KeySealing``).
