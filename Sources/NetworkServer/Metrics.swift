@@ -8,6 +8,9 @@ struct NSMetrics: Sendable {
     let accepted: [String: Counter]
     /// `ns_downlinks_total`.
     let downlinks: Counter
+    /// `ns_downlinks_before_commit_total`: class A answers sent at once, their counter already
+    /// stored ahead (the rest wait for the next commit).
+    let downlinksBeforeCommit: Counter
     /// `ns_tx_ack_errors_total`.
     let txAckErrors: Counter
     /// `ns_session_commits_total`: write-behind transactions committed.
@@ -30,6 +33,7 @@ struct NSMetrics: Sendable {
         accepted = ["data": Counter(label: "ns_uplinks_total", dimensions: [("type", "data")]),
                     "join": Counter(label: "ns_uplinks_total", dimensions: [("type", "join")])]
         downlinks = Counter(label: "ns_downlinks_total")
+        downlinksBeforeCommit = Counter(label: "ns_downlinks_before_commit_total")
         txAckErrors = Counter(label: "ns_tx_ack_errors_total")
         commits = Counter(label: "ns_session_commits_total")
     }

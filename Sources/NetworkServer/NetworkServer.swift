@@ -47,6 +47,12 @@ public actor NetworkServer: Service {
     var nextDownlinkID: UInt32 = 1
     /// Downlinks sent and awaiting TX_ACK: what to retry in RX2 and what to report.
     var inFlight: [UInt32: InFlightDownlink] = [:]
+    /// `inFlight`'s ids in sending order, so entries a gateway never acknowledges (protocol v1
+    /// sends no TX_ACK) are forgotten oldest first at O(1) per downlink (`trackInFlight`).
+    var inFlightOrder = FIFO<(id: UInt32, sentAtMillis: Int64)>()
+    /// How long a downlink waits for its TX_ACK, and how many are remembered at most.
+    static let inFlightMillis: Int64 = 60_000
+    static let inFlightLimit = 100_000
     /// Class C devices' last gateway, for immediate downlinks.
     var lastGateway: [EUI64: EUI64] = [:]
     /// Device, profile and event `deviceInfo` by DevEUI for the data path, kept for
@@ -396,6 +402,19 @@ public actor NetworkServer: Service {
         regions.plan(id: profile.region)
     }
 
+    /// Remembers a downlink until its TX_ACK, forgetting those older than `inFlightMillis` (or
+    /// beyond `inFlightLimit`): the order FIFO is trimmed from its head, never scanned whole.
+    func trackInFlight(_ id: UInt32, _ downlink: InFlightDownlink) {
+        inFlight[id] = downlink
+        inFlightOrder.append((id: id, sentAtMillis: downlink.sentAtMillis))
+        let cutoff = downlink.sentAtMillis - Self.inFlightMillis
+        while let head = inFlightOrder.first, head.sentAtMillis <= cutoff || inFlightOrder.count > Self.inFlightLimit {
+            _ = inFlightOrder.popFirst()
+            // Ids wrap and a TX_ACK may have removed (or an RX2 retry replaced) the entry.
+            if inFlight[head.id]?.sentAtMillis == head.sentAtMillis { inFlight[head.id] = nil }
+        }
+    }
+
     func allocateDownlinkID() -> UInt32 {
         let id = nextDownlinkID
         nextDownlinkID = nextDownlinkID == .max ? 1 : nextDownlinkID + 1
@@ -408,11 +427,10 @@ public actor NetworkServer: Service {
     /// when there is one; every result becomes a `txack` event.
     public func handleTxAck(downlinkID: UInt32, gatewayEUI: EUI64, error: String?) async {
         guard let pending = inFlight.removeValue(forKey: downlinkID) else { return }
+        // From the device cache: a gateway acknowledges every downlink, and reading the registry
+        // for each would put two reads on the writer's connection per answer.
         var info: DeviceInfo?
-        if let devEUI = pending.devEUI, let device = try? await registry.device(devEUI: devEUI),
-           let profile = try? await registry.deviceProfile(id: device.deviceProfileID) {
-            info = await deviceInfo(device, profile)
-        }
+        if let devEUI = pending.devEUI { info = await deviceContext(devEUI)?.info }
         if let info {
             emit(.txAck(TxAckEvent(downlinkId: downlinkID, time: timeString(nowMillis()), deviceInfo: info,
                                    queueItemId: pending.queueItemID.map(String.init), fCntDown: pending.fCnt,
@@ -422,8 +440,8 @@ public actor NetworkServer: Service {
         metrics.txAckErrors.increment()
         if var rx2 = pending.rx2 {
             rx2.downlinkID = allocateDownlinkID()
-            inFlight[rx2.downlinkID] = InFlightDownlink(devEUI: pending.devEUI, fCnt: pending.fCnt, queueItemID: pending.queueItemID,
-                                                        rx2: nil, sentAtMillis: nowMillis())
+            trackInFlight(rx2.downlinkID, InFlightDownlink(devEUI: pending.devEUI, fCnt: pending.fCnt, queueItemID: pending.queueItemID,
+                                                           rx2: nil, sentAtMillis: nowMillis()))
             do { try await transmit(rx2) } catch {
                 logEvent("ERROR", "DOWNLINK_GATEWAY", "RX2 retry could not be sent: \(error)", device: info)
             }

@@ -97,8 +97,8 @@ struct DataUplinkTests {
         let opened = try device.openDownlink(downlink.phyPayload)
         #expect(opened.ack)
         #expect(opened.fCnt == 0)
-        // Stored ahead of use: the next counter (1) plus the default reservation of 16.
-        #expect(try await h.registry.session(devEUI: EUI64(11))?.nFCntDown == 17)
+        // Stored ahead of use since the join: the default reservation of 16.
+        #expect(try await h.registry.session(devEUI: EUI64(11))?.nFCntDown == 16)
     }
 
     @Test("a replayed frame and a bad MIC are refused with no state change and an error event")
@@ -333,6 +333,22 @@ struct DownlinkQueueTests {
         #expect(retry.timing == .concentratorTimestamp(2_000_000))
         #expect(retry.frequency == 869_525_000)
         #expect(retry.phyPayload == d.phyPayload)
+    }
+
+    @Test("downlinks never acknowledged are forgotten after 60 s, oldest first; an acknowledged one leaves at once")
+    func inFlightExpiry() async throws {
+        let h = try Harness()
+        func downlink(at millis: Int64) -> NetworkServer.InFlightDownlink {
+            NetworkServer.InFlightDownlink(devEUI: nil, fCnt: 0, queueItemID: nil, rx2: nil, sentAtMillis: millis)
+        }
+        for i in 0..<5 { await h.server.trackInFlight(UInt32(i + 1), downlink(at: Int64(i) * 20_000)) }   // 0, 20, 40, 60, 80 s
+        // At 80 s the downlinks of 0 and 20 s are 60 s old or more: gone; 40, 60 and 80 s remain.
+        #expect(await Set(h.server.inFlight.keys) == [3, 4, 5])
+        await h.server.handleTxAck(downlinkID: 4, gatewayEUI: Harness.gateway, error: nil)
+        #expect(await Set(h.server.inFlight.keys) == [3, 5])
+        await h.server.trackInFlight(6, downlink(at: 141_000))   // 80 s is now 61 s old
+        #expect(await Set(h.server.inFlight.keys) == [6])
+        #expect(await h.server.inFlightOrder.count == 1)
     }
 }
 

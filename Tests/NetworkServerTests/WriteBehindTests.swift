@@ -36,9 +36,9 @@ struct WriteBehindTests {
         #expect(await h.server.pending.isEmpty)
     }
 
-    @Test("a confirmed uplink's ACK is handed to the gateway only after the commit of its counter")
+    @Test("without a stored reservation a confirmed uplink's ACK is handed to the gateway only after the commit of its counter")
     func counterBeforeAnswer() async throws {
-        let h = try Harness()
+        let h = try Harness(downlinkCounterReservation: 0)
         var device = try await h.joinedDevice(EUI64(61))
         _ = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)])
         let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true),
@@ -51,9 +51,49 @@ struct WriteBehindTests {
         // The commit (one for every answer of the tick) stores both uplinks and the counter, then sends.
         try await h.server.commitPending()
         #expect(try await h.registry.session(devEUI: EUI64(61))?.fCntUp == 1)
-        #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 17)   // 1 in use + 16 reserved
+        #expect(try await h.registry.session(devEUI: EUI64(61))?.nFCntDown == 1)
         #expect(h.sent.count == 2)
         #expect(await h.server.pending.transmits.isEmpty)
+    }
+
+    @Test("an ACK whose counter a committed reservation covers goes out at once; after a restart the first one waits for the new reservation")
+    func answerInsideReservation() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-nsnow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("registry.sqlite").path
+        var device: SimulatedDevice
+        do {
+            let h = try Harness(path: path)
+            device = try await h.joinedDevice(EUI64(64))
+            // The join stored the session with 16 downlink counters reserved.
+            #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 16)
+            for i in 0..<3 {
+                let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [UInt8(i)], confirmed: true),
+                                                                                              gateway: Harness.gateway)])
+                guard case let .accepted(d?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
+                // Sent before any commit: the uplink's counter is not stored yet, the answer is out.
+                #expect(h.sent.count == 2 + i)
+                #expect(await h.server.pending.transmits.isEmpty)
+                #expect(try device.openDownlink(d.phyPayload).fCnt == UInt16(i))
+            }
+            #expect(try await h.registry.session(devEUI: EUI64(64))?.fCntUp == nil)
+            try await h.server.commitPending()
+            #expect(try await h.registry.session(devEUI: EUI64(64))?.fCntUp == 2)
+            #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 16)
+        }
+        // A new process reads the session (next counter 16): its first answer needs a new
+        // reservation committed first.
+        let h = try Harness(path: path)
+        let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [9], confirmed: true),
+                                                                                      gateway: Harness.gateway)])
+        guard case let .accepted(d?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
+        #expect(try device.openDownlink(d.phyPayload).fCnt == 16)
+        #expect(h.sent.isEmpty)
+        #expect(await h.server.pending.transmits.count == 1)
+        try await h.server.commitPending()
+        #expect(h.sent.count == 1)
+        #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 32)   // 16 (read at start) + 16 reserved
     }
 
     @Test("downlink counters are stored ahead: bare ACKs rewrite the session once per reservation, and a restart continues above every counter sent",
@@ -80,8 +120,12 @@ struct WriteBehindTests {
                 stored.append(s.nFCntDown)
             }
             #expect(highest == 19)
-            // Written when the reservation ran out only: 17 for counters 0…16, 34 from counter 17.
-            #expect(stored == (ahead == 16 ? Array(repeating: 17, count: 17) + Array(repeating: 34, count: 3) : (1...20).map { UInt32($0) }))
+            // Written only when less than half of the reservation was left: 16 (stored at the
+            // join) for counters 0…7, 25 for 8…16, 34 from counter 17. Without a reservation,
+            // every answer writes its counter.
+            let renewals: [UInt32] = Array(repeating: 16, count: 8) + Array(repeating: 25, count: 9) + Array(repeating: 34, count: 3)
+            let everyAnswer: [UInt32] = (1...20).map { UInt32($0) }
+            #expect(stored == (ahead == 16 ? renewals : everyAnswer))
         }
         let h = try Harness(path: path, downlinkCounterReservation: ahead)
         let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true), gateway: Harness.gateway)])

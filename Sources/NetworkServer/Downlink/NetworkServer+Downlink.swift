@@ -88,31 +88,44 @@ extension NetworkServer {
             }
         }
         ctx.session = session
-        // The frame is handed to the gateway only after the next commit (`WriteBehind.transmits`;
-        // this uplink's processor commits at the end of its tick). The session is written whole
-        // only when more than its downlink counters changed, or when the counter passes what is
-        // already stored ahead (`reserveDownlinkCounters`): a bare ACK mostly needs no JSON write.
-        if reserveDownlinkCounters(session) || !Self.onlyDownlinkCountersChanged(before, session) {
+        // A frame whose counter a committed write already stored ahead (`CounterReservation`)
+        // goes to the gateway now: a restart can never reuse it. Otherwise it waits for the next
+        // commit (`WriteBehind.transmits`, committed beside the uplink processor). The session is
+        // written whole only when more than its downlink counters changed, or when the counters
+        // in use come within half a reservation of what is stored ahead, which renews it in
+        // the background: a bare ACK mostly needs neither a JSON write nor a wait.
+        let onlyCounters = Self.onlyDownlinkCountersChanged(before, session)
+        if reserveDownlinkCounters(session) || !onlyCounters {
             saveSessionLater(session)
         } else {
             cache.put(session)
         }
+        let sendNow = onlyCounters && counterReservations[device.devEUI]?.allowsSending(fCnt: fCnt, appCounter: usesAppCounter) == true
         return await sendClassA(bytes: bytes, windows: windows, plan: plan, uplink: ctx.best, devEUI: device.devEUI,
-                                fCnt: fCnt, queueItemID: item?.id, info: info)
+                                fCnt: fCnt, queueItemID: item?.id, info: info, immediately: sendNow)
     }
 
-    /// Makes sure the stored session covers the counters `session` has used: returns true when
-    /// a new reservation was made, so the session must be written (whole) before the downlink
-    /// is sent. Stored sessions carry `nFCntDown`/`aFCntDown` up to
+    /// Makes sure the stored session will cover the counters `session` uses, with room to
+    /// spare: returns true when a new reservation was made (the session must be written whole
+    /// for it to count). Stored sessions carry `nFCntDown`/`aFCntDown` up to
     /// `downlinkCounterReservation` ahead of the counters in use (see `commitPending`), so a
     /// restart continues above every counter ever sent, skipping at most that many: a device
     /// accepts any downlink counter above its last one (LoRaWAN 1.0.4 §4.3.1.5, 1.1 §4.3.1.5).
+    /// A reservation is renewed when less than half of it is left, so the counters in use stay
+    /// inside the stored part while the renewal commits.
+    @discardableResult
     func reserveDownlinkCounters(_ session: DeviceSession) -> Bool {
-        if let r = counterReservations[session.devEUI], r.covers(session),
-           session.nFCntDown <= r.nFCntDown, session.aFCntDown <= r.aFCntDown { return false }
         let ahead = UInt32(clamping: max(0, configuration.downlinkCounterReservation))
-        counterReservations[session.devEUI] = CounterReservation(activatedAtMillis: session.activatedAtMillis, devAddr: session.devAddr,
-                                                                 nFCntDown: session.nFCntDown &+ ahead, aFCntDown: session.aFCntDown &+ ahead)
+        let margin = ahead / 2
+        let current = counterReservations[session.devEUI].flatMap { $0.covers(session) ? $0 : nil }
+        if let r = current, session.nFCntDown &+ margin <= r.nFCntDown, session.aFCntDown &+ margin <= r.aFCntDown { return false }
+        var renewed = CounterReservation(activatedAtMillis: session.activatedAtMillis, devAddr: session.devAddr,
+                                         nFCntDown: session.nFCntDown &+ ahead, aFCntDown: session.aFCntDown &+ ahead)
+        if let r = current {
+            renewed.storedNFCntDown = r.storedNFCntDown
+            renewed.storedAFCntDown = r.storedAFCntDown
+        }
+        counterReservations[session.devEUI] = renewed
         return true
     }
 
@@ -151,7 +164,8 @@ extension NetworkServer {
     /// Sends `bytes` in RX1 (or RX2 when RX1 is impossible) once the pending batch is committed,
     /// keeping the RX2 alternative for a TX_ACK error. Returns the frame handed to the gateway.
     func sendClassA(bytes: [UInt8], windows: (rx1: DownlinkPlanner.Window?, rx2: DownlinkPlanner.Window), plan: ChannelPlan,
-                    uplink: UplinkFrame, devEUI: EUI64, fCnt: UInt32, queueItemID: Int64?, info: DeviceInfo) async -> DownlinkFrame? {
+                    uplink: UplinkFrame, devEUI: EUI64, fCnt: UInt32, queueItemID: Int64?, info: DeviceInfo,
+                    immediately: Bool = false) async -> DownlinkFrame? {
         func frame(_ w: DownlinkPlanner.Window) -> DownlinkFrame? {
             guard let modulation = try? plan.modulation(forDataRate: w.dataRate) else { return nil }
             if let n = DownlinkPlanner.maxPayload(plan: plan, dataRate: w.dataRate), bytes.count > n + 13 { return nil }
@@ -167,14 +181,18 @@ extension NetworkServer {
         }
         first.downlinkID = allocateDownlinkID()
         let alternative = first.frequency == rx2?.frequency && first.timing == rx2?.timing ? nil : rx2
-        inFlight[first.downlinkID] = InFlightDownlink(devEUI: devEUI, fCnt: fCnt, queueItemID: queueItemID, rx2: alternative,
-                                                      sentAtMillis: nowMillis())
-        if inFlight.count > 10_000 {
-            let cutoff = nowMillis() - 60_000
-            inFlight = inFlight.filter { $0.value.sentAtMillis > cutoff }
-        }
+        trackInFlight(first.downlinkID, InFlightDownlink(devEUI: devEUI, fCnt: fCnt, queueItemID: queueItemID, rx2: alternative,
+                                                         sentAtMillis: nowMillis()))
         metrics.downlinks.increment()
-        pending.transmits.append(PendingTransmit(frame: first, info: info))
+        if immediately {
+            metrics.downlinksBeforeCommit.increment()
+            do { try await transmit(first) } catch {
+                logEvent("ERROR", "DOWNLINK_GATEWAY", "downlink not sent: \(error)", device: info,
+                         context: ["gateway_id": first.gatewayEUI.description])
+            }
+        } else {
+            pending.transmits.append(PendingTransmit(frame: first, info: info))
+        }
         return first
     }
 
@@ -229,7 +247,7 @@ extension NetworkServer {
         let frame = DownlinkFrame(downlinkID: allocateDownlinkID(), gatewayEUI: gateway, phyPayload: bytes,
                                   frequency: session.rx2Frequency, power: configuration.downlinkTXPower ?? Int(plan.maxEIRP),
                                   modulation: modulation, timing: .immediately)
-        inFlight[frame.downlinkID] = InFlightDownlink(devEUI: device.devEUI, fCnt: fCnt, queueItemID: item.id, rx2: nil, sentAtMillis: nowMillis())
+        trackInFlight(frame.downlinkID, InFlightDownlink(devEUI: device.devEUI, fCnt: fCnt, queueItemID: item.id, rx2: nil, sentAtMillis: nowMillis()))
         metrics.downlinks.increment()
         do { try await transmit(frame) } catch {
             logEvent("ERROR", "DOWNLINK_GATEWAY", "class C downlink not sent: \(error)", device: info)

@@ -23,13 +23,17 @@ extension NetworkServer {
     /// Write-through: caches the session and returns once it (and everything pending before it)
     /// is committed. Used for joins, activations, MAC requests and downlink counters.
     func saveSession(_ session: DeviceSession) async throws {
+        reserveDownlinkCounters(session)
         cache.put(session)
         pending.markFull(session)
         try await commitPending()
     }
 
-    /// Caches the session; the next commit writes it whole.
+    /// Caches the session; the next commit writes it whole. Every whole write carries a
+    /// downlink-counter reservation (made or renewed here), so the answers that follow can go
+    /// out without waiting for a commit.
     func saveSessionLater(_ session: DeviceSession) {
+        reserveDownlinkCounters(session)
         cache.put(session)
         pending.markFull(session)
     }
@@ -60,12 +64,13 @@ extension NetworkServer {
             for w in waiters { w.resume() }
         }
         do {
+            // Stored sessions carry their reserved downlink counters (never less than in use).
+            let whole = batch.full.values.map { s in counterReservations[s.devEUI].map { $0.applied(to: s) } ?? s }
             if !batch.full.isEmpty || !batch.counters.isEmpty || !batch.uplinks.isEmpty {
-                // Stored sessions carry their reserved downlink counters (never less than in use).
-                let whole = batch.full.values.map { s in counterReservations[s.devEUI].map { $0.applied(to: s) } ?? s }
                 try await sessions.commitBatch(sessions: whole,
                                                counters: batch.counters.map { (devEUI: $0.key, fCntUp: $0.value) }, uplinks: batch.uplinks)
             }
+            for s in whole { counterReservations[s.devEUI]?.recordStored(s) }
             metrics.commits.increment()
             emit(all: batch.events)
         } catch {

@@ -109,10 +109,28 @@ struct PendingTransmit {
 struct CounterReservation {
     var activatedAtMillis: Int64
     var devAddr: DevAddr
+    /// What the next whole write of the session stores.
     var nFCntDown: UInt32
     var aFCntDown: UInt32
+    /// What a committed write did store: a counter below these survives any restart unused, so
+    /// a downlink using one may go out before the next commit.
+    var storedNFCntDown: UInt32 = 0
+    var storedAFCntDown: UInt32 = 0
 
     func covers(_ s: DeviceSession) -> Bool { s.activatedAtMillis == activatedAtMillis && s.devAddr == devAddr }
+
+    /// Whether a downlink with counter `fCnt` (AFCntDown when `appCounter`) may be sent before
+    /// the session's next commit.
+    func allowsSending(fCnt: UInt32, appCounter: Bool) -> Bool {
+        fCnt < (appCounter ? storedAFCntDown : storedNFCntDown)
+    }
+
+    /// Notes that `s` (as `applied(to:)` made it) is committed.
+    mutating func recordStored(_ s: DeviceSession) {
+        guard covers(s) else { return }
+        storedNFCntDown = max(storedNFCntDown, s.nFCntDown)
+        storedAFCntDown = max(storedAFCntDown, s.aFCntDown)
+    }
 
     /// `s` as it must be stored: its downlink counters raised to the reservation.
     func applied(to s: DeviceSession) -> DeviceSession {

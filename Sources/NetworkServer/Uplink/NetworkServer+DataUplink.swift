@@ -186,8 +186,10 @@ extension NetworkServer {
         ctx.session = session
         // Write-behind: the counter (or the whole session when more than the uplink fields
         // changed) and the row are committed with the next batch, before any downlink and before
-        // this uplink's events are emitted.
-        if let old = cache[session.devEUI], WriteBehind.onlyVolatileChanged(old, session) {
+        // this uplink's events are emitted. A session read from the store (after a restart) is
+        // written whole once, to carry a downlink-counter reservation.
+        if let old = cache[session.devEUI], WriteBehind.onlyVolatileChanged(old, session),
+           counterReservations[session.devEUI]?.covers(session) == true {
             cache.put(session)
             pending.markCounter(session)
         } else {

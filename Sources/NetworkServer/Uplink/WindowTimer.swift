@@ -73,3 +73,5 @@ struct WindowQueue {
         while let f = fifo.first, done(f) { _ = fifo.popFirst() }
     }
 }
+
+extension FIFO: Sendable where Element: Sendable {}
