@@ -379,10 +379,14 @@ public actor NetworkServer: Service {
     }
 
     /// Reads the device, its profile and application from the registry and caches them; a device
-    /// gone (or its profile) leaves the cache.
+    /// gone (or its profile) leaves the cache. A device the registry no longer has (not one it
+    /// failed to read) is forgotten whole: its session, counter reservation and crypto contexts
+    /// too, so deleted devices do not stay in memory until a restart.
     func readDeviceContext(_ devEUI: EUI64, now: Int64) async -> (device: Device, profile: DeviceProfile, info: DeviceInfo)? {
         let generation = (try? await registry.changeGeneration()) ?? nil
-        guard let device = try? await registry.device(devEUI: devEUI),
+        let read: Device?? = try? await registry.device(devEUI: devEUI)
+        if case .some(.none) = read { forgetDevice(devEUI) }
+        guard let device = read ?? nil,
               let profile = try? await registry.deviceProfile(id: device.deviceProfileID) else {
             deviceCache[devEUI] = nil
             return nil
@@ -400,6 +404,16 @@ public actor NetworkServer: Service {
 
     func plan(for profile: DeviceProfile) -> ChannelPlan? {
         regions.plan(id: profile.region)
+    }
+
+    /// Drops everything held in memory for a device the registry no longer has. Its session row
+    /// went with it (ON DELETE CASCADE), and a commit never re-creates one for a missing device.
+    func forgetDevice(_ devEUI: EUI64) {
+        deviceCache[devEUI] = nil
+        cache.remove(devEUI: devEUI)
+        counterReservations[devEUI] = nil
+        cryptoCache[devEUI] = nil
+        lastGateway[devEUI] = nil
     }
 
     /// Remembers a downlink until its TX_ACK, forgetting those older than `inFlightMillis` (or

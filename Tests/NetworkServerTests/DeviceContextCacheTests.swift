@@ -67,4 +67,35 @@ struct DeviceContextCacheTests {
         await refresherDone(server)
         #expect(await server.deviceContext(eui) == nil)
     }
+
+    @Test("a deleted device's session, reservation and crypto contexts leave memory")
+    func deletedDeviceForgotten() async throws {
+        let (server, registry, time) = try await makeServer()
+        let abp = EUI64(0x43)
+        try await registry.createDevice(Device(devEUI: abp, applicationID: "app", deviceProfileID: "p",
+                                               abp: ABPSettings(devAddr: DevAddr(0x0200_0043), keys: SessionKeys(nwkSKey: Harness.appKey, appSKey: Harness.nwkKey))))
+        try await server.activateABP(devEUI: abp)
+        #expect(await server.cache[abp] != nil)
+        #expect(await server.buildCrypto(abp))
+        #expect(await server.holdsCrypto(abp))
+        #expect(await server.counterReservations[abp] != nil)
+        #expect(await server.deviceContext(abp) != nil)
+        try await registry.deleteDevice(devEUI: abp)
+        time.advance(10_001)                                   // long expired: read inline
+        #expect(await server.deviceContext(abp) == nil)
+        #expect(await server.cache[abp] == nil)
+        #expect(await server.cache.sessions(devAddr: DevAddr(0x0200_0043)).isEmpty)
+        #expect(await server.counterReservations[abp] == nil)
+        #expect(await !server.holdsCrypto(abp))
+        // The other device, still registered, keeps its cache entry.
+        #expect(await server.deviceContext(eui) != nil)
+    }
+}
+
+extension NetworkServer {
+    /// Whether keyed crypto contexts are cached for `devEUI` (they are not Sendable, so the
+    /// test asks the actor).
+    func holdsCrypto(_ devEUI: EUI64) -> Bool { cryptoCache[devEUI] != nil }
+    /// Builds (and caches) the crypto contexts of `devEUI`'s cached session.
+    func buildCrypto(_ devEUI: EUI64) -> Bool { cache[devEUI].flatMap(sessionCrypto) != nil }
 }
