@@ -36,18 +36,16 @@ public struct StoredChunk: Sendable {
 public struct TelemetryReader {
     public let connection: Connection
     let windowMillis: Int64
-    let statements = StatementCache()
+    let statements = Statements()
 
-    /// Prepared statements reused for the reader's lifetime (a query visits many series).
-    final class StatementCache {
-        var statements: [String: Statement] = [:]
+    /// Prepared statements reused for the reader's lifetime (a query visits many series), in a
+    /// box so the reader's methods stay non-mutating.
+    final class Statements {
+        var cache = StatementCache()
     }
 
     func prepare(_ sql: String) throws(SQLiteError) -> Statement {
-        if let s = statements.statements[sql] { return s }
-        let s = try connection.prepare(sql)
-        statements.statements[sql] = s
-        return s
+        try statements.cache.statement(sql, on: connection)
     }
 
     public init(connection: Connection, chunkWindowMillis: Int64 = TelemetryStoreConfiguration().chunkWindowMillis) {
