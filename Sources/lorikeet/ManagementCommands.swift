@@ -110,8 +110,16 @@ struct DeviceCommand: AsyncParsableCommand {
         @OptionGroup var options: DataDirOption
         @Option var application: String?
         func run() async throws {
-            // The same redacted view as the API: keys are write-only, here as there.
-            try printRegistryJSON(try await Management(dataDir: options.dataDir).registry.devices(applicationID: application).map(DeviceOutput.init))
+            // The same redacted view as the API: keys are write-only, here as there. Read as
+            // summaries, page by page: no record is decoded and no key unwrapped to list it.
+            let registry = try Management(dataDir: options.dataDir).registry
+            var listed: [DeviceOutput] = []
+            while true {
+                let page = try await registry.deviceSummaries(applicationID: application, limit: 1000, offset: listed.count)
+                listed += page.items.map(DeviceOutput.init)
+                if page.items.isEmpty || listed.count >= page.total { break }
+            }
+            try printRegistryJSON(listed)
         }
     }
     struct Import: AsyncParsableCommand {

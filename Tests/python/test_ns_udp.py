@@ -243,3 +243,18 @@ def test_bulk_import_csv(tmp_path):
     bad.write_text("dev_eui,application_id,device_profile_id,app_key\n0000000000000003,farm,eu,nothex\n")
     r = lorikeet("device", "import", str(bad), data_dir=data_dir)
     assert r.returncode != 0 and "row 1" in r.stderr and "app_key" in r.stderr
+
+
+def test_device_list_reads_every_page(tmp_path):
+    # `device list` reads summaries 1,000 at a time; 2,345 devices take three pages.
+    data_dir = str(tmp_path / "data")
+    assert lorikeet("application", "add", "--id", "farm", data_dir=data_dir).returncode == 0
+    assert lorikeet("device-profile", "add", "--id", "eu", data_dir=data_dir).returncode == 0
+    csv = tmp_path / "devices.csv"
+    csv.write_text("dev_eui,join_eui,app_key,name,application_id,device_profile_id\n" +
+                   "".join(f"{i:016x},70b3d57ed0000000,2b7e151628aed2a6abf7158809cf4f3c,d{i},farm,eu\n" for i in range(1, 2346)))
+    r = lorikeet("device", "import", str(csv), data_dir=data_dir)
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(lorikeet("device", "list", data_dir=data_dir).stdout)
+    assert [d["devEUI"] for d in listed] == [f"{i:016x}" for i in range(1, 2346)]
+    assert json.loads(lorikeet("device", "list", "--application", "nothing", data_dir=data_dir).stdout) == []
