@@ -53,6 +53,9 @@ public actor NetworkServer: Service {
     /// How long a downlink waits for its TX_ACK, and how many are remembered at most.
     static let inFlightMillis: Int64 = 60_000
     static let inFlightLimit = 100_000
+    /// Where the deduplicator's gateway history is kept across restarts (`keepGatewayReach(in:)`).
+    var gatewayReachPath: String?
+    static let gatewayReachSaveSeconds = 300
     /// Class C devices' last gateway, for immediate downlinks.
     var lastGateway: [EUI64: EUI64] = [:]
     /// Device, profile and event `deviceInfo` by DevEUI for the data path, kept for
@@ -134,10 +137,12 @@ public actor NetworkServer: Service {
         await activateRegisteredABPDevices()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runCommitLoop() }
+            group.addTask { await self.runGatewayReachSaver() }
             try? await gracefulShutdown()
             group.cancelAll()
         }
         await stopWriteBehind()
+        await saveGatewayReach()
         eventContinuation.finish()
         eventBatchContinuation.finish()
     }

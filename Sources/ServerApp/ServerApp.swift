@@ -64,6 +64,7 @@ public final class ServerApp: Sendable {
         self.bridge = bridge
         networkServer = NetworkServer(configuration: configuration.networkServer, regions: regions, registry: registry, sessions: registry,
                                       logger: logger, batchedEvents: true) { frame in try await bridge.send(frame) }
+        await networkServer.keepGatewayReach(in: dir.gatewayReachPath)
         broker = BrokerServer(configuration: configuration.broker, logger: logger,
                               authenticator: APIKeyBrokerAuthenticator(configuration: configuration.broker, registry: registry, adminKey: key))
         do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {

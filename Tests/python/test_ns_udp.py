@@ -191,6 +191,11 @@ def test_join_and_uplinks_over_udp(server):
         # Restart in the middle: the counters continue and the replay is still refused.
         server["proc"].send_signal(signal.SIGTERM)
         assert server["proc"].wait(timeout=10) == 0
+        # The deduplicator's gateway history was written at shutdown: the join's DevEUI and the
+        # DevAddr, each heard by this gateway.
+        reach = open(os.path.join(server["data_dir"], "gateway-reach.bin"), "rb").read()
+        assert reach[:5] == b"LKGR\x01" and struct.unpack("<I", reach[5:9])[0] == 2
+        assert reach.count(GATEWAY[::-1]) == 2
         server["proc"] = start_server(server["data_dir"], server["udp"], server["http"])
         gw.sendto(bytes([2, 0x00, 0x05, 0x02]) + GATEWAY, addr)  # the gateway's periodic PULL_DATA
         assert recv(gw) == bytes([2, 0x00, 0x05, 0x04])

@@ -113,6 +113,9 @@ struct Deduplicator {
         return w.seq == seq && !w.ready
     }
 
+    /// Replaces what is known about senders' gateways (read back from `gateway-reach.bin`).
+    mutating func restoreReach(_ r: GatewayReach) { reach = r }
+
     /// Closes the window `seq` of `payload` and returns every copy collected (nil when that
     /// window is not open). The gateways that heard it become the sender's expected set.
     mutating func close(_ payload: [UInt8], seq: UInt64, now: Int64) -> [UplinkFrame]? {
@@ -193,6 +196,12 @@ struct GatewayReach {
     static let maxGateways = 16
 
     init(history: Int) { self.history = max(1, history) }
+
+    /// A table read back from disk: senders unheard for `forgetMillis` at `now` are left out.
+    init(history: Int, entries: [DeduplicationKey: Entry], now: Int64) {
+        self.init(history: history)
+        self.entries = entries.filter { now &- $0.value.lastHeardMillis < Self.forgetMillis }
+    }
 
     func expected(for key: DeduplicationKey) -> [EUI64]? {
         guard let e = entries[key], !e.gateways.isEmpty else { return nil }
