@@ -78,6 +78,32 @@ struct GatewayBridgeTests {
         }
     }
 
+    @Test("downlinks never acknowledged are forgotten after 60 s, oldest first; a TX_ACK for one is then an unknown token")
+    func pendingExpiry() throws {
+        let core = BridgeCore(configuration: .init(port: 0), logger: Logger(label: "test"), isKnownGateway: { _ in true })
+        let from = try SocketAddress(ipAddress: "127.0.0.1", port: 40_000)
+        _ = core.handle(header(0x02, token: 1), from: from, now: 0)   // PULL_DATA: the route
+        func downlink(_ id: UInt32, at now: Int64) throws -> UInt16 {
+            let frame = DownlinkFrame(downlinkID: id, gatewayEUI: gatewayEUI, phyPayload: [0x20, 0xAA], frequency: 869_525_000, power: 14,
+                                      modulation: .lora(spreadingFactor: 12, bandwidth: 125_000, codeRate: "4/5"), timing: .immediately)
+            let (bytes, _) = try core.prepareDownlink(frame, now: now)
+            return UInt16(bytes[1]) << 8 | UInt16(bytes[2])
+        }
+        let first = try downlink(1, at: 0)
+        for i in 0..<5_000 { _ = try downlink(UInt32(2 + i), at: 1_000) }
+        let late = try downlink(9_000, at: 30_000)
+        #expect(core.pendingCount == 5_002)
+        _ = try downlink(9_001, at: 60_500)           // the one of 0 s is 60.5 s old: gone
+        #expect(core.pendingCount == 5_002)
+        _ = try downlink(9_002, at: 61_000)           // the 5,000 of 1 s are 60 s old: gone
+        #expect(core.pendingCount == 3)
+        let ackFirst = core.handle(header(0x05, token: first) + Array(#"{"txpk_ack":{"error":""}}"#.utf8), from: from, now: 61_001)
+        #expect(ackFirst.events.isEmpty)
+        let ackLate = core.handle(header(0x05, token: late) + Array(#"{"txpk_ack":{"error":""}}"#.utf8), from: from, now: 61_002)
+        #expect(ackLate.events == [.txAck(downlinkID: 9_000, gatewayEUI: gatewayEUI, result: .ok)])
+        #expect(core.pendingCount == 2)
+    }
+
     @Test("stat updates the gateway status and location")
     func stat() async throws {
         try await withBridge { bridge, address, client in

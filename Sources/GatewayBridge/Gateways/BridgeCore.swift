@@ -25,6 +25,9 @@ final class BridgeCore: Sendable {
         /// Downlink routes: the socket address of each gateway's last PULL_DATA.
         var routes: [EUI64: Route] = [:]
         var pending: [UInt16: PendingDownlink] = [:]
+        /// `pending`'s tokens in sending order: a gateway that never sends TX_ACK (protocol v1)
+        /// has its downlinks forgotten oldest first, O(1) per downlink (`track`).
+        var pendingOrder = CircularBuffer<(token: UInt16, sentMillis: Int64)>()
         var nextToken: UInt16 = 1
         var limiter: MalformedLogLimiter
     }
@@ -181,8 +184,7 @@ final class BridgeCore: Sendable {
             guard let route = s.routes[frame.gatewayEUI] else { return nil }
             let token = s.nextToken
             s.nextToken = s.nextToken == .max ? 1 : s.nextToken + 1
-            s.pending[token] = PendingDownlink(downlinkID: frame.downlinkID, gatewayEUI: frame.gatewayEUI, sentMillis: now)
-            if s.pending.count > 4096 { s.pending = s.pending.filter { now &- $0.value.sentMillis < 60_000 } }
+            Self.track(token, PendingDownlink(downlinkID: frame.downlinkID, gatewayEUI: frame.gatewayEUI, sentMillis: now), in: &s)
             s.gateways[frame.gatewayEUI]?.downlinksSent &+= 1
             return (token, route)
         }
@@ -191,6 +193,26 @@ final class BridgeCore: Sendable {
         let bytes = Datagram.pullResp(version: route.version, token: token, payload: PullRespPayload(txpk: TxPacket(downlink: frame))).encoded()
         return (bytes, route.address)
     }
+
+    /// How long a PULL_RESP's token waits for its TX_ACK.
+    static let pendingMillis: Int64 = 60_000
+
+    /// Remembers a downlink until its TX_ACK and forgets those older than `pendingMillis` from
+    /// the head of the order buffer (before, once 4,096 were unacknowledged, every downlink
+    /// filtered the whole table). Tokens are 16 bits, so at most 65,535 are ever live.
+    static func track(_ token: UInt16, _ downlink: PendingDownlink, in s: inout State) {
+        s.pending[token] = downlink
+        s.pendingOrder.append((token: token, sentMillis: downlink.sentMillis))
+        while let head = s.pendingOrder.first,
+              downlink.sentMillis &- head.sentMillis >= pendingMillis || s.pendingOrder.count > Int(UInt16.max) {
+            s.pendingOrder.removeFirst()
+            // A TX_ACK may have removed the entry, or a wrapped token replaced it.
+            if s.pending[head.token]?.sentMillis == head.sentMillis { s.pending[head.token] = nil }
+        }
+    }
+
+    /// Downlinks waiting for their TX_ACK.
+    var pendingCount: Int { state.withLockedValue { $0.pending.count } }
 
     func status(of eui: EUI64) -> GatewayStatus? { state.withLockedValue { $0.gateways[eui] } }
     func allStatuses() -> [GatewayStatus] { state.withLockedValue { Array($0.gateways.values) } }
