@@ -48,6 +48,19 @@ struct DeduplicatorTests {
         #expect(!Self.round(&d, devAddr: 2, fCnt: 0, gateways: [Self.a], now: 1000))
     }
 
+    @Test("closed frames are remembered for late copies for lateMillis, then forgotten oldest first")
+    func recentExpiry() {
+        var d = Deduplicator(lateMillis: 2000, earlyClose: false)
+        for i in 0..<1000 { Self.round(&d, devAddr: UInt32(i), fCnt: 0, gateways: [Self.a], now: Int64(i)) }
+        #expect(d.recentCount == 1000)
+        // A copy of the first frame 1,999 ms after its close is late; at 2,000 ms it is new again.
+        #expect(d.add(Self.copy(Self.uplink(devAddr: 0, fCnt: 0), Self.b), now: 1999) == .late)
+        guard case .opened = d.add(Self.copy(Self.uplink(devAddr: 0, fCnt: 0), Self.b), now: 2000) else { Issue.record("not opened"); return }
+        // Closing at 3,000 ms forgets every frame closed at or before 1,000 ms.
+        Self.round(&d, devAddr: 5000, fCnt: 0, gateways: [Self.a], now: 3000)
+        #expect(d.recentCount == 1)
+    }
+
     @Test("with two gateways in the history the window completes when the second reports, not before")
     func twoGateways() {
         var d = Deduplicator(lateMillis: 2000, earlyClose: true, gatewayHistory: 8)
