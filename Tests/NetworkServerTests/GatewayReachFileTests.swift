@@ -69,36 +69,34 @@ struct GatewayReachFileTests {
 
     @Test("after a restart the first uplink of a known device closes its window early; a corrupt file is ignored")
     func restart() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-reach-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let registryPath = dir.appendingPathComponent("registry.sqlite").path
-        let reachPath = dir.appendingPathComponent("gateway-reach.bin").path
-        var device: SimulatedDevice
-        do {
+        try await Harness.withRegistryFile { registryPath, dir in
+            let reachPath = dir.appendingPathComponent("gateway-reach.bin").path
+            var device: SimulatedDevice
+            do {
+                let h = try Harness(path: registryPath)
+                #expect(await h.server.keepGatewayReach(in: reachPath) == 0)   // first start: no file
+                device = try await h.joinedDevice(EUI64(90))
+                // Heard once through the window (at its deadline): the device's gateway is learned.
+                await h.server.receive(batch: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)])
+                while h.clock.sleeperCount == 0 { await Task.yield() }
+                h.clock.advance(by: .milliseconds(200))
+                #expect(await EarlyCloseServerTests.waitProcessed(h, 2))   // the join and this uplink
+                #expect(await h.server.windowsClosedEarly == 0)
+                await h.server.saveGatewayReach()
+            }
+            do {
+                let h = try Harness(path: registryPath)
+                #expect(await h.server.keepGatewayReach(in: reachPath) == 1)   // the DevAddr (the join bypassed the window)
+                await h.server.receive(batch: [SimulatedDevice.frame(try device.dataUplink(payload: [2]), gateway: Harness.gateway)])
+                // Complete on its only gateway's copy: no clock advance needed.
+                #expect(await EarlyCloseServerTests.waitProcessed(h, 1))
+                #expect(await h.server.windowsClosedEarly == 1)
+            }
+            try Data("garbage".utf8).write(to: URL(fileURLWithPath: reachPath))
             let h = try Harness(path: registryPath)
-            #expect(await h.server.keepGatewayReach(in: reachPath) == 0)   // first start: no file
-            device = try await h.joinedDevice(EUI64(90))
-            // Heard once through the window (at its deadline): the device's gateway is learned.
-            await h.server.receive(batch: [SimulatedDevice.frame(try device.dataUplink(payload: [1]), gateway: Harness.gateway)])
-            while h.clock.sleeperCount == 0 { await Task.yield() }
-            h.clock.advance(by: .milliseconds(200))
-            #expect(await EarlyCloseServerTests.waitProcessed(h, 2))   // the join and this uplink
-            #expect(await h.server.windowsClosedEarly == 0)
-            await h.server.saveGatewayReach()
+            #expect(await h.server.keepGatewayReach(in: reachPath) == 0)
+            await h.server.saveGatewayReach()   // replaced by a valid (empty) table
+            #expect(try GatewayReachFile.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: reachPath))), history: 8, now: 0).entries.isEmpty)
         }
-        do {
-            let h = try Harness(path: registryPath)
-            #expect(await h.server.keepGatewayReach(in: reachPath) == 1)   // the DevAddr (the join bypassed the window)
-            await h.server.receive(batch: [SimulatedDevice.frame(try device.dataUplink(payload: [2]), gateway: Harness.gateway)])
-            // Complete on its only gateway's copy: no clock advance needed.
-            #expect(await EarlyCloseServerTests.waitProcessed(h, 1))
-            #expect(await h.server.windowsClosedEarly == 1)
-        }
-        try Data("garbage".utf8).write(to: URL(fileURLWithPath: reachPath))
-        let h = try Harness(path: registryPath)
-        #expect(await h.server.keepGatewayReach(in: reachPath) == 0)
-        await h.server.saveGatewayReach()   // replaced by a valid (empty) table
-        #expect(try GatewayReachFile.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: reachPath))), history: 8, now: 0).entries.isEmpty)
     }
 }

@@ -32,6 +32,15 @@ final class Harness: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with the path of a registry file in a fresh directory (also passed), removed
+    /// afterwards: for tests that restart a server on the same files.
+    static func withRegistryFile(_ body: (_ registryPath: String, _ directory: URL) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-ns-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await body(dir.appendingPathComponent("registry.sqlite").path, dir)
+    }
+
     /// Provisions application, profile and an OTAA device.
     func provision(devEUI: EUI64, macVersion: String = "1.0.3", classC: Bool = false, adr: Bool = true) async throws {
         if try await registry.application(id: "app") == nil {

@@ -157,22 +157,20 @@ struct DataUplinkTests {
 
     @Test("a restart continues the counters and still refuses an old frame")
     func restart() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-ns-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("registry.sqlite").path
-        var device: SimulatedDevice
-        let old: [UInt8]
-        do {
+        try await Harness.withRegistryFile { path, _ in
+            var device: SimulatedDevice
+            let old: [UInt8]
+            do {
+                let h = try Harness(path: path)
+                device = try await h.joinedDevice(EUI64(30))
+                old = try device.dataUplink(payload: [1])
+                _ = await h.server.process(frames: [SimulatedDevice.frame(old, gateway: Harness.gateway)])
+            }
             let h = try Harness(path: path)
-            device = try await h.joinedDevice(EUI64(30))
-            old = try device.dataUplink(payload: [1])
-            _ = await h.server.process(frames: [SimulatedDevice.frame(old, gateway: Harness.gateway)])
+            #expect(await h.server.process(frames: [SimulatedDevice.frame(old, gateway: Harness.gateway)]) == .dropped(.fCntReplay))
+            #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
+            #expect(try await h.registry.session(devEUI: EUI64(30))?.fCntUp == 1)
         }
-        let h = try Harness(path: path)
-        #expect(await h.server.process(frames: [SimulatedDevice.frame(old, gateway: Harness.gateway)]) == .dropped(.fCntReplay))
-        #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
-        #expect(try await h.registry.session(devEUI: EUI64(30))?.fCntUp == 1)
     }
 
     @Test("two gateways hearing the same frame: one uplink with both gateways' metadata, answered via the best")

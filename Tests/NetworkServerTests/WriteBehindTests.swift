@@ -58,106 +58,100 @@ struct WriteBehindTests {
 
     @Test("an ACK whose counter a committed reservation covers goes out at once; after a restart the first one waits for the new reservation")
     func answerInsideReservation() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-nsnow-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("registry.sqlite").path
-        var device: SimulatedDevice
-        do {
-            let h = try Harness(path: path)
-            device = try await h.joinedDevice(EUI64(64))
-            // The join stored the session with 16 downlink counters reserved.
-            #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 16)
-            for i in 0..<3 {
-                let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [UInt8(i)], confirmed: true),
-                                                                                              gateway: Harness.gateway)])
-                guard case let .accepted(d?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
-                // Sent before any commit: the uplink's counter is not stored yet, the answer is out.
-                #expect(h.sent.count == 2 + i)
-                #expect(await h.server.pending.transmits.isEmpty)
-                #expect(try device.openDownlink(d.phyPayload).fCnt == UInt16(i))
+        try await Harness.withRegistryFile { path, _ in
+            var device: SimulatedDevice
+            do {
+                let h = try Harness(path: path)
+                device = try await h.joinedDevice(EUI64(64))
+                // The join stored the session with 16 downlink counters reserved.
+                #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 16)
+                for i in 0..<3 {
+                    let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [UInt8(i)], confirmed: true),
+                                                                                                  gateway: Harness.gateway)])
+                    guard case let .accepted(d?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
+                    // Sent before any commit: the uplink's counter is not stored yet, the answer is out.
+                    #expect(h.sent.count == 2 + i)
+                    #expect(await h.server.pending.transmits.isEmpty)
+                    #expect(try device.openDownlink(d.phyPayload).fCnt == UInt16(i))
+                }
+                #expect(try await h.registry.session(devEUI: EUI64(64))?.fCntUp == nil)
+                try await h.server.commitPending()
+                #expect(try await h.registry.session(devEUI: EUI64(64))?.fCntUp == 2)
+                #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 16)
             }
-            #expect(try await h.registry.session(devEUI: EUI64(64))?.fCntUp == nil)
+            // A new process reads the session (next counter 16): its first answer needs a new
+            // reservation committed first.
+            let h = try Harness(path: path)
+            let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [9], confirmed: true),
+                                                                                          gateway: Harness.gateway)])
+            guard case let .accepted(d?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
+            #expect(try device.openDownlink(d.phyPayload).fCnt == 16)
+            #expect(h.sent.isEmpty)
+            #expect(await h.server.pending.transmits.count == 1)
             try await h.server.commitPending()
-            #expect(try await h.registry.session(devEUI: EUI64(64))?.fCntUp == 2)
-            #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 16)
+            #expect(h.sent.count == 1)
+            #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 32)   // 16 (read at start) + 16 reserved
         }
-        // A new process reads the session (next counter 16): its first answer needs a new
-        // reservation committed first.
-        let h = try Harness(path: path)
-        let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [9], confirmed: true),
-                                                                                      gateway: Harness.gateway)])
-        guard case let .accepted(d?) = outcome else { Issue.record("expected an ACK downlink, got \(outcome)"); return }
-        #expect(try device.openDownlink(d.phyPayload).fCnt == 16)
-        #expect(h.sent.isEmpty)
-        #expect(await h.server.pending.transmits.count == 1)
-        try await h.server.commitPending()
-        #expect(h.sent.count == 1)
-        #expect(try await h.registry.session(devEUI: EUI64(64))?.nFCntDown == 32)   // 16 (read at start) + 16 reserved
     }
 
     @Test("downlink counters are stored ahead: bare ACKs rewrite the session once per reservation, and a restart continues above every counter sent",
           arguments: [16, 0])
     func counterReservation(ahead: Int) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-nsres-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("registry.sqlite").path
-        var device: SimulatedDevice
-        var highest: UInt16 = 0
-        do {
-            let h = try Harness(path: path, downlinkCounterReservation: ahead)
-            device = try await h.joinedDevice(EUI64(63))
-            var stored: [UInt32] = []
-            for _ in 0..<20 {
-                let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1], confirmed: true), gateway: Harness.gateway)])
-                guard case let .accepted(d?) = outcome else { Issue.record("\(outcome)"); return }
-                let opened = try device.openDownlink(d.phyPayload)
-                #expect(opened.ack)
-                highest = opened.fCnt
-                let s = try #require(try await h.registry.session(devEUI: EUI64(63)))
-                #expect(s.nFCntDown > UInt32(opened.fCnt))   // never sent at or above what is stored
-                stored.append(s.nFCntDown)
+        try await Harness.withRegistryFile { path, _ in
+            var device: SimulatedDevice
+            var highest: UInt16 = 0
+            do {
+                let h = try Harness(path: path, downlinkCounterReservation: ahead)
+                device = try await h.joinedDevice(EUI64(63))
+                var stored: [UInt32] = []
+                for _ in 0..<20 {
+                    let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1], confirmed: true), gateway: Harness.gateway)])
+                    guard case let .accepted(d?) = outcome else { Issue.record("\(outcome)"); return }
+                    let opened = try device.openDownlink(d.phyPayload)
+                    #expect(opened.ack)
+                    highest = opened.fCnt
+                    let s = try #require(try await h.registry.session(devEUI: EUI64(63)))
+                    #expect(s.nFCntDown > UInt32(opened.fCnt))   // never sent at or above what is stored
+                    stored.append(s.nFCntDown)
+                }
+                #expect(highest == 19)
+                // Written only when less than half of the reservation was left: 16 (stored at the
+                // join) for counters 0…7, 25 for 8…16, 34 from counter 17. Without a reservation,
+                // every answer writes its counter.
+                let renewals: [UInt32] = Array(repeating: 16, count: 8) + Array(repeating: 25, count: 9) + Array(repeating: 34, count: 3)
+                let everyAnswer: [UInt32] = (1...20).map { UInt32($0) }
+                #expect(stored == (ahead == 16 ? renewals : everyAnswer))
             }
-            #expect(highest == 19)
-            // Written only when less than half of the reservation was left: 16 (stored at the
-            // join) for counters 0…7, 25 for 8…16, 34 from counter 17. Without a reservation,
-            // every answer writes its counter.
-            let renewals: [UInt32] = Array(repeating: 16, count: 8) + Array(repeating: 25, count: 9) + Array(repeating: 34, count: 3)
-            let everyAnswer: [UInt32] = (1...20).map { UInt32($0) }
-            #expect(stored == (ahead == 16 ? renewals : everyAnswer))
+            let h = try Harness(path: path, downlinkCounterReservation: ahead)
+            let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true), gateway: Harness.gateway)])
+            guard case let .accepted(d?) = outcome else { Issue.record("\(outcome)"); return }
+            let opened = try device.openDownlink(d.phyPayload)
+            #expect(opened.fCnt > highest)
+            #expect(opened.fCnt == (ahead == 16 ? 34 : 20))
         }
-        let h = try Harness(path: path, downlinkCounterReservation: ahead)
-        let outcome = await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [2], confirmed: true), gateway: Harness.gateway)])
-        guard case let .accepted(d?) = outcome else { Issue.record("\(outcome)"); return }
-        let opened = try device.openDownlink(d.phyPayload)
-        #expect(opened.fCnt > highest)
-        #expect(opened.fCnt == (ahead == 16 ? 34 : 20))
     }
 
     @Test("a restart after write-behind commits refuses every committed frame")
     func restartAfterBatches() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorikeet-nswb-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("registry.sqlite").path
-        var device: SimulatedDevice
-        var frames: [[UInt8]] = []
-        do {
-            let h = try Harness(path: path)
-            device = try await h.joinedDevice(EUI64(62))
-            for i in 0..<5 {
-                let f = try device.dataUplink(payload: [UInt8(i)])
-                frames.append(f)
-                _ = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(f, gateway: Harness.gateway)])
+        try await Harness.withRegistryFile { path, _ in
+            var device: SimulatedDevice
+            var frames: [[UInt8]] = []
+            do {
+                let h = try Harness(path: path)
+                device = try await h.joinedDevice(EUI64(62))
+                for i in 0..<5 {
+                    let f = try device.dataUplink(payload: [UInt8(i)])
+                    frames.append(f)
+                    _ = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(f, gateway: Harness.gateway)])
+                }
+                try await h.server.commitPending()
             }
-            try await h.server.commitPending()
+            let h = try Harness(path: path)
+            for f in frames {
+                #expect(await h.server.process(frames: [SimulatedDevice.frame(f, gateway: Harness.gateway)]) == .dropped(.fCntReplay))
+            }
+            #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [9]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
         }
-        let h = try Harness(path: path)
-        for f in frames {
-            #expect(await h.server.process(frames: [SimulatedDevice.frame(f, gateway: Harness.gateway)]) == .dropped(.fCntReplay))
-        }
-        #expect(await h.server.process(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [9]), gateway: Harness.gateway)]) == .accepted(downlink: nil))
     }
 }
 
