@@ -3,18 +3,37 @@ import Foundation
 /// The dashboard's own files (HTML, CSS, ES modules in `Sources/Dashboard/Web/`), compiled into the
 /// binary with SwiftPM's `embedInCode`, so a copied release binary serves them with no folder beside it.
 ///
-/// Every file in `Web/` must be listed in ``files``: `DashboardTests` fails when one is missing.
+/// The application pages share one shell, `page.html` (head, header and main; the page's ES module
+/// fills them), rendered once per entry of ``pages``; the log-in page has its own markup. Every
+/// other file in `Web/` must be listed in ``staticFiles``: `DashboardTests` fails when one is missing.
 enum DashboardAssets {
-    /// File name → contents. Names are flat (SwiftPM names the embedded arrays after the file name).
-    static let files: [String: [UInt8]] = [
-        "index.html": PackageResources.index_html,
+    /// An application page: its file name, its title (HTML text) and its ES module.
+    struct Page {
+        let file: String
+        let title: String
+        let script: String
+    }
+
+    static let pages: [Page] = [
+        Page(file: "index.html", title: "Overview", script: "overview.js"),
+        Page(file: "devices.html", title: "Devices", script: "devices.js"),
+        Page(file: "device.html", title: "Device", script: "device.js"),
+        Page(file: "gateways.html", title: "Gateways", script: "gateways.js"),
+        Page(file: "live.html", title: "Live frames", script: "live.js"),
+        Page(file: "query.html", title: "Query", script: "query.js"),
+        Page(file: "alerts.html", title: "Rules &amp; alerts", script: "alerts.js"),
+    ]
+
+    /// The shell with its `{{title}}` and `{{script}}` filled in.
+    static func render(_ page: Page) -> [UInt8] {
+        let shell = String(decoding: PackageResources.page_html, as: UTF8.self)
+        return Array(shell.replacingOccurrences(of: "{{title}}", with: page.title)
+            .replacingOccurrences(of: "{{script}}", with: page.script).utf8)
+    }
+
+    /// The files served as they are in `Web/` (everything but the page shell).
+    static let staticFiles: [String: [UInt8]] = [
         "login.html": PackageResources.login_html,
-        "devices.html": PackageResources.devices_html,
-        "device.html": PackageResources.device_html,
-        "gateways.html": PackageResources.gateways_html,
-        "live.html": PackageResources.live_html,
-        "query.html": PackageResources.query_html,
-        "alerts.html": PackageResources.alerts_html,
         "style.css": PackageResources.style_css,
         "api.js": PackageResources.api_js,
         "ui.js": PackageResources.ui_js,
@@ -32,6 +51,13 @@ enum DashboardAssets {
         "codeeditor.js": PackageResources.codeeditor_js,
         "favicon.svg": PackageResources.favicon_svg,
     ]
+
+    /// File name → contents, as served under `/ui/`.
+    static let files: [String: [UInt8]] = {
+        var files = staticFiles
+        for page in pages { files[page.file] = render(page) }
+        return files
+    }()
 
     /// The content type for a file name, by extension (`application/octet-stream` when unknown).
     static func contentType(for name: String) -> String {

@@ -14,11 +14,25 @@ let webDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 @Suite struct DashboardAssetsTests {
     @Test func everyWebFileIsEmbeddedAndServedUnderItsName() throws {
         let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: webDirectory))
-        #expect(onDisk == Set(DashboardAssets.files.keys))
-        for name in onDisk {
+        #expect(onDisk == Set(DashboardAssets.staticFiles.keys).union(["page.html"]))
+        for name in onDisk where name != "page.html" {
             let bytes = try #require(FileManager.default.contents(atPath: webDirectory + "/" + name))
             #expect(DashboardAssets.files[name] == Array(bytes), "\(name) differs from the embedded copy")
         }
+    }
+
+    @Test func applicationPagesAreTheShellWithTheirTitleAndModule() throws {
+        let shell = try #require(FileManager.default.contents(atPath: webDirectory + "/page.html"))
+        #expect(String(decoding: shell, as: UTF8.self).contains("{{title}}"))
+        for page in DashboardAssets.pages {
+            let html = String(decoding: try #require(DashboardAssets.files[page.file]), as: UTF8.self)
+            #expect(html.contains("<title>Lorikeet · \(page.title)</title>"))
+            #expect(html.contains("<script type=\"module\" src=\"\(page.script)\"></script>"))
+            #expect(!html.contains("{{"), "\(page.file) has an unfilled placeholder")
+            // Every page's module exists and is served.
+            #expect(DashboardAssets.files[page.script] != nil, "\(page.file) loads a missing \(page.script)")
+        }
+        #expect(Set(DashboardAssets.pages.map(\.file)).count == DashboardAssets.pages.count)
     }
 
     /// The pages render data with textContent only: no HTML parsing of strings anywhere, no inline
