@@ -445,21 +445,25 @@ public actor NetworkServer: Service {
     /// Reports a gateway's TX_ACK for a downlink. On an error in RX1 the RX2 alternative is sent
     /// when there is one; every result becomes a `txack` event.
     public func handleTxAck(downlinkID: UInt32, gatewayEUI: EUI64, error: String?) async {
-        guard let pending = inFlight.removeValue(forKey: downlinkID) else { return }
+        guard let sent = inFlight.removeValue(forKey: downlinkID) else { return }
         // From the device cache: a gateway acknowledges every downlink, and reading the registry
         // for each would put two reads on the writer's connection per answer.
         var info: DeviceInfo?
-        if let devEUI = pending.devEUI { info = await deviceContext(devEUI)?.info }
+        if let devEUI = sent.devEUI { info = await deviceContext(devEUI)?.info }
         if let info {
-            emit(.txAck(TxAckEvent(downlinkId: downlinkID, time: timeString(nowMillis()), deviceInfo: info,
-                                   queueItemId: pending.queueItemID.map(String.init), fCntDown: pending.fCnt,
-                                   gatewayId: gatewayEUI.description, status: error ?? "OK")))
+            let event = NetworkServerEvent.txAck(TxAckEvent(downlinkId: downlinkID, time: timeString(nowMillis()), deviceInfo: info,
+                                                            queueItemId: sent.queueItemID.map(String.init), fCntDown: sent.fCnt,
+                                                            gatewayId: gatewayEUI.description, status: error ?? "OK"))
+            // An answer inside a committed counter reservation leaves before the commit that
+            // emits its uplink's `up` event, so its TX_ACK can return first: it queues behind
+            // the events waiting for the next commit, and consumers see up, then txack.
+            if writeBehindActive { pending.events.append(event) } else { emit(event) }
         }
         guard let error else { return }
         metrics.txAckErrors.increment()
-        if var rx2 = pending.rx2 {
+        if var rx2 = sent.rx2 {
             rx2.downlinkID = allocateDownlinkID()
-            trackInFlight(rx2.downlinkID, InFlightDownlink(devEUI: pending.devEUI, fCnt: pending.fCnt, queueItemID: pending.queueItemID,
+            trackInFlight(rx2.downlinkID, InFlightDownlink(devEUI: sent.devEUI, fCnt: sent.fCnt, queueItemID: sent.queueItemID,
                                                            rx2: nil, sentAtMillis: nowMillis()))
             do { try await transmit(rx2) } catch {
                 logEvent("ERROR", "DOWNLINK_GATEWAY", "RX2 retry could not be sent: \(error)", device: info)

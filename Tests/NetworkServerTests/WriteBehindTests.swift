@@ -94,6 +94,24 @@ struct WriteBehindTests {
         }
     }
 
+    @Test("a TX_ACK that returns before its uplink's commit is emitted after that uplink's up event")
+    func txAckAfterUp() async throws {
+        let h = try Harness()
+        var device = try await h.joinedDevice(EUI64(65))
+        var events = h.server.events.makeAsyncIterator()
+        _ = await events.next()   // join
+        await h.server.startWriteBehindForTest()
+        let outcome = await h.server.processDeduplicated(frames: [SimulatedDevice.frame(try device.dataUplink(payload: [1], confirmed: true),
+                                                                                      gateway: Harness.gateway)])
+        guard case let .accepted(d?) = outcome else { Issue.record("expected an ACK, got \(outcome)"); return }
+        #expect(h.sent.count == 2)                                   // the answer is out, the uplink not committed
+        await h.server.handleTxAck(downlinkID: d.downlinkID, gatewayEUI: Harness.gateway, error: nil)
+        try await h.server.commitPending()
+        guard case .up? = await events.next() else { Issue.record("expected the up event first"); return }
+        guard case let .txAck(ack)? = await events.next() else { Issue.record("expected the txack event second"); return }
+        #expect(ack.downlinkId == d.downlinkID && ack.status == "OK")
+    }
+
     @Test("downlink counters are stored ahead: bare ACKs rewrite the session once per reservation, and a restart continues above every counter sent",
           arguments: [16, 0])
     func counterReservation(ahead: Int) async throws {
@@ -173,4 +191,9 @@ struct ABPStartTests {
         #expect(await h.server.activateRegisteredABPDevices() == 0)
         #expect(try await h.registry.session(devEUI: EUI64(81))?.fCntUp == 0)
     }
+}
+
+extension NetworkServer {
+    /// Marks the write-behind loop as running (as `run()` does) without starting its timer.
+    func startWriteBehindForTest() { writeBehindActive = true }
 }
