@@ -47,6 +47,11 @@ public struct BrokerConfiguration: Codable, Sendable, Equatable {
     /// over all the group's loops, paying a cross-thread hand-off whenever publisher and
     /// subscriber sit on different loops.
     public var singleEventLoop: Bool = true
+    /// Where retained messages are kept across restarts (`lorikeet serve`:
+    /// `<data-dir>/broker-retained.mqtt`), or `nil` to keep them in memory only. Read at start,
+    /// written when they changed every `retainedSaveSeconds` and at shutdown.
+    public var retainedFile: String? = nil
+    public var retainedSaveSeconds: Int = 60
 
     public init() {}
 
@@ -69,6 +74,11 @@ public struct BrokerConfiguration: Codable, Sendable, Equatable {
         aclDefault = try c.decodeIfPresent(AccessRule.Effect.self, forKey: .aclDefault) ?? d.aclDefault
         tickIntervalMilliseconds = try c.decodeIfPresent(Int.self, forKey: .tickIntervalMilliseconds) ?? d.tickIntervalMilliseconds
         singleEventLoop = try c.decodeIfPresent(Bool.self, forKey: .singleEventLoop) ?? d.singleEventLoop
+        retainedFile = try c.decodeIfPresent(String.self, forKey: .retainedFile) ?? d.retainedFile
+        retainedSaveSeconds = try c.decodeIfPresent(Int.self, forKey: .retainedSaveSeconds) ?? d.retainedSaveSeconds
+        guard retainedSaveSeconds >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .retainedSaveSeconds, in: c, debugDescription: "must be at least 1")
+        }
         guard maximumPacketSize >= 64, maximumPacketSize <= 268_435_460 else {
             throw DecodingError.dataCorruptedError(forKey: .maximumPacketSize, in: c, debugDescription: "must be 64…268435460")
         }

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 import MQTT
 public import NIOCore
@@ -36,6 +37,8 @@ public final class BrokerServer: Service, Sendable {
     /// The loop that serves every connection when `singleEventLoop` is set (and runs the tick).
     let connectionLoop: any EventLoop
     private let bound: EventLoopPromise<BrokerAddresses>
+    /// The retained-message change counter of the last successful save.
+    private let savedRetainedChanges = Mutex<UInt64>(0)
 
     /// - Parameters:
     ///   - configuration: listeners, limits, users and access rules.
@@ -67,6 +70,7 @@ public final class BrokerServer: Service, Sendable {
     }
 
     public func run() async throws {
+        loadRetained()
         let tcp: any Channel
         var ws: (any Channel)?
         do {
@@ -87,8 +91,10 @@ public final class BrokerServer: Service, Sendable {
             core.perform { state, now in state.tick(now: now) }
         }
         let wsChannel = ws
+        let saver = Task { [self] in await self.saveRetainedPeriodically() }
         let shutdown: @Sendable () -> Void = {
             tick.cancel()
+            saver.cancel()
             tcp.close(promise: nil)
             wsChannel?.close(promise: nil)
             core.closeAll()
@@ -104,7 +110,50 @@ public final class BrokerServer: Service, Sendable {
         } onCancel: {
             shutdown()
         }
+        _ = await saver.result
+        saveRetained(force: true)
         logger.info("broker.stop")
+    }
+
+    // MARK: Retained messages across restarts
+
+    /// Reads `retainedFile` (when configured) into the broker before it accepts connections.
+    /// A missing file is a first start; a damaged one is logged with the reason and ignored
+    /// (it is replaced at the next save).
+    func loadRetained() {
+        guard let path = configuration.retainedFile else { return }
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        do {
+            let messages = try RetainedFile.decode(ByteBuffer(bytes: data), now: core.clock.now())
+            core.restoreRetained(messages)
+            logger.info("broker.retained_loaded", metadata: ["broker.retained": "\(messages.count)", "broker.path": "\(path)"])
+        } catch {
+            logger.warning("broker.retained_not_loaded", metadata: ["broker.path": "\(path)", "broker.error": "\(error)"])
+        }
+    }
+
+    /// Writes the retained messages to `retainedFile` when they changed since the last write
+    /// (or always with `force`): a temporary file renamed into place, so a crash mid-write
+    /// leaves the previous file.
+    func saveRetained(force: Bool = false) {
+        guard let path = configuration.retainedFile else { return }
+        let snapshot = core.retainedSnapshot()
+        guard force || snapshot.changes != savedRetainedChanges.withLock({ $0 }) else { return }
+        let buffer = RetainedFile.encode(snapshot.messages, now: snapshot.now)
+        do {
+            try Data(buffer.readableBytesView).write(to: URL(fileURLWithPath: path), options: .atomic)
+            savedRetainedChanges.withLock { $0 = snapshot.changes }
+        } catch {
+            logger.warning("broker.retained_not_saved", metadata: ["broker.path": "\(path)", "broker.error": "\(error)"])
+        }
+    }
+
+    private func saveRetainedPeriodically() async {
+        guard configuration.retainedFile != nil else { return }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(configuration.retainedSaveSeconds)) } catch { return }
+            saveRetained()
+        }
     }
 
     private func mqttHandlers() -> [any ChannelHandler] {

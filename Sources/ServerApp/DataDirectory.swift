@@ -15,6 +15,8 @@ public struct DataDirectory: Sendable {
 
     public var registryPath: String { (path as NSString).appendingPathComponent("registry.sqlite") }
     public var adminKeyPath: String { (path as NSString).appendingPathComponent("admin.key") }
+    /// The broker's retained messages (see `BrokerConfiguration.retainedFile`).
+    public var brokerRetainedPath: String { (path as NSString).appendingPathComponent("broker-retained.mqtt") }
     /// The deduplicator's per-device gateway history (a cache; see `NetworkServer.keepGatewayReach`).
     public var gatewayReachPath: String { (path as NSString).appendingPathComponent("gateway-reach.bin") }
     public var keyEncryptionKeyPath: String { (path as NSString).appendingPathComponent("kek.key") }

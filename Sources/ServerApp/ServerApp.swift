@@ -65,7 +65,10 @@ public final class ServerApp: Sendable {
         networkServer = NetworkServer(configuration: configuration.networkServer, regions: regions, registry: registry, sessions: registry,
                                       logger: logger, batchedEvents: true) { frame in try await bridge.send(frame) }
         await networkServer.keepGatewayReach(in: dir.gatewayReachPath)
-        broker = BrokerServer(configuration: configuration.broker, logger: logger,
+        // Retained messages survive restarts of `serve` unless the configuration names another file.
+        var brokerConfiguration = configuration.broker
+        if brokerConfiguration.retainedFile == nil { brokerConfiguration.retainedFile = dir.brokerRetainedPath }
+        broker = BrokerServer(configuration: brokerConfiguration, logger: logger,
                               authenticator: APIKeyBrokerAuthenticator(configuration: configuration.broker, registry: registry, adminKey: key))
         do { telemetry = try TelemetryStore(dataDirectory: configuration.dataDir) } catch {
             throw ServerAppError.dataDirectory("telemetry store: \(error)")

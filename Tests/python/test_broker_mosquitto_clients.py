@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from broker_support import Broker
+from broker_support import CONFIG as CONFIG_FOR_RESTART, Broker
 
 VERSIONS = ["mqttv311", "mqttv5"]
 
@@ -74,3 +74,39 @@ def test_bad_password_refused(broker):
                           "-P", "wrong", "-t", "x", "-m", "y"], capture_output=True, text=True, timeout=10)
     assert out.returncode != 0
     assert "bad user name or password" in out.stderr.lower() or "not authorised" in out.stderr.lower()
+
+
+def test_retained_messages_survive_a_restart(tmp_path):
+    # With `retainedFile` set (serve sets it to <data-dir>/broker-retained.mqtt), retained
+    # messages are written at shutdown and read back at start; a cleared one stays cleared.
+    config = dict(CONFIG_FOR_RESTART, retainedFile=str(tmp_path / "retained.mqtt"))
+    b = Broker(tmp_path, config)
+    try:
+        pub(b, "-V", "mqttv5", "-t", "keep/a", "-m", "first", "-r", "-q", "1", "-D", "publish", "content-type", "text/plain")
+        pub(b, "-V", "mqttv311", "-t", "keep/b", "-m", "second", "-r", "-q", "1")
+        pub(b, "-t", "keep/gone", "-m", "x", "-r", "-q", "1")
+        pub(b, "-t", "keep/gone", "-n", "-r", "-q", "1")
+        # QoS 1: each PUBLISH was acknowledged, so the broker holds it before the SIGTERM.
+        before = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(b.port), "-t", "keep/#", "-v", "-C", "2", "-W", "5"],
+                                capture_output=True, text=True, timeout=10)
+        assert sorted(before.stdout.strip().splitlines()) == ["keep/a first", "keep/b second"]
+    finally:
+        b.stop()
+    assert (tmp_path / "retained.mqtt").read_bytes()[:5] == b"LKRT\x01"
+    b = Broker(tmp_path, config)
+    try:
+        out = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(b.port), "-V", "mqttv5", "-t", "keep/#", "-v",
+                              "-F", "%t %p %C", "-C", "2", "-W", "5"], capture_output=True, text=True, timeout=10)
+        # %C (content type) is empty for the 3.1.1 message: compare lines without trailing blanks.
+        assert sorted(line.rstrip() for line in out.stdout.splitlines()) == ["keep/a first text/plain", "keep/b second"]
+    finally:
+        b.stop()
+    # A damaged file is ignored (logged), not half-read, and the broker still starts.
+    (tmp_path / "retained.mqtt").write_bytes(b"LKRT\x01\x30\x7f")
+    b = Broker(tmp_path, config)
+    try:
+        out = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(b.port), "-t", "keep/#", "-C", "1", "-W", "1"],
+                             capture_output=True, text=True, timeout=10)
+        assert out.stdout == ""
+    finally:
+        b.stop()

@@ -243,6 +243,22 @@ final class BrokerCore: Sendable {
         locked.withLock { _ = $0.handles.removeValue(forKey: id) }
     }
 
+    // MARK: Retained messages on disk
+
+    /// Every retained message, the change counter they are at, and the broker time now.
+    func retainedSnapshot() -> (messages: [BrokerMessage], changes: UInt64, now: Duration) {
+        let now = clock.now()
+        return locked.withLock { l in (Array(l.state.retained.values), l.state.retainedChanges, now) }
+    }
+
+    /// Adds messages read back from disk (before any client connects); a topic already retained
+    /// keeps its newer message.
+    func restoreRetained(_ messages: [BrokerMessage]) {
+        locked.withLock { l in
+            for m in messages where l.state.retained[m.topic] == nil { l.state.retained[m.topic] = m }
+        }
+    }
+
     // MARK: Bus
 
     func subscribeBus(filter: TopicFilter, includeRetained: Bool, bufferSize: Int) -> AsyncStream<BrokerMessage> {

@@ -73,6 +73,8 @@ struct BrokerState {
     var connections: [String: ConnectionRecord] = [:]
     let tree = TopicTree()
     var retained: [String: BrokerMessage] = [:]
+    /// Moves on every change of `retained`, so a saver writes the file only when it changed.
+    var retainedChanges: UInt64 = 0
     /// Wills waiting for their delay (5.0 Will Delay Interval), by client identifier.
     var pendingWills: [String: (message: BrokerMessage, fireAt: Duration)] = [:]
     var nextAssignedID: UInt64 = 0
@@ -225,7 +227,10 @@ struct BrokerState {
             let principal = sessions[clientID]?.principal ?? .anonymous
             effects += publishWill(w.message, principal: principal, now: now)
         }
-        for (topic, m) in retained where m.isExpired(at: now) { retained[topic] = nil }
+        for (topic, m) in retained where m.isExpired(at: now) {
+            retained[topic] = nil
+            retainedChanges &+= 1
+        }
         return effects
     }
 
@@ -286,6 +291,7 @@ struct BrokerState {
     /// empty payload removes it.
     mutating func storeRetained(_ m: BrokerMessage) {
         if m.payload.readableBytes == 0 { retained[m.topic] = nil } else { retained[m.topic] = m }
+        retainedChanges &+= 1
     }
 
     /// Delivers a message to every matching subscription.
