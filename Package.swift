@@ -30,6 +30,13 @@ let sqliteTargets: [Target] = [
     .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
 ]
 
+// MARK: - Text primitives: calendar day arithmetic and JSON string escaping (level 0, no dependencies)
+
+let textPrimitivesTargets: [Target] = [
+    .target(name: "TextPrimitives", swiftSettings: swiftSettings),
+    .testTarget(name: "TextPrimitivesTests", dependencies: ["TextPrimitives"], swiftSettings: swiftSettings),
+]
+
 // MARK: - Foundation: LoRaWAN frames and crypto, regional parameters (issue #2)
 
 let foundationTargets: [Target] = [
@@ -51,14 +58,14 @@ let payloadCodecTargets: [Target] = [
     .systemLibrary(name: "CJavaScriptCore", path: "Sources/CJavaScriptCore",
                    pkgConfig: "javascriptcoregtk-4.1",
                    providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]),
-    .target(name: "PayloadCodecs", dependencies: ["CJavaScriptCore"], swiftSettings: swiftSettings),
+    .target(name: "PayloadCodecs", dependencies: ["CJavaScriptCore", "TextPrimitives"], swiftSettings: swiftSettings),
     .testTarget(name: "PayloadCodecsTests", dependencies: ["PayloadCodecs"], swiftSettings: swiftSettings),
 ]
 
 // MARK: - Rules: AWS IoT-style rule SQL, topic filters, actions as values (issue #7)
 
 let rulesTargets: [Target] = [
-    .target(name: "Rules", swiftSettings: swiftSettings),
+    .target(name: "Rules", dependencies: ["TextPrimitives"], swiftSettings: swiftSettings),
     // AWS's md5()/sha256()/… for Rules, over OpenSSL (Rules itself stays Foundation-only).
     .target(name: "RulesHashing", dependencies: ["Rules", "COpenSSL"], swiftSettings: swiftSettings),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "RulesHashing"], swiftSettings: swiftSettings),
@@ -67,10 +74,10 @@ let rulesTargets: [Target] = [
 // MARK: - Telemetry: time-series chunks, the telemetry store, SQL analytics (issue #5)
 
 let telemetryTargets: [Target] = [
-    .target(name: "TimeSeries", swiftSettings: swiftSettings),
+    .target(name: "TimeSeries", dependencies: ["TextPrimitives"], swiftSettings: swiftSettings),
     .target(name: "TelemetryStore", dependencies: ["TimeSeries", "SQLite", "CSQLite", "CZstd",
                                                  .product(name: "Metrics", package: "swift-metrics")], swiftSettings: swiftSettings),
-    .target(name: "Analytics", dependencies: ["TimeSeries", "TelemetryStore", "SQLite", "CSQLite"], swiftSettings: swiftSettings),
+    .target(name: "Analytics", dependencies: ["TextPrimitives", "TimeSeries", "TelemetryStore", "SQLite", "CSQLite"], swiftSettings: swiftSettings),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries"], swiftSettings: swiftSettings),
     .testTarget(name: "TelemetryStoreTests", dependencies: ["TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
     .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TelemetryStore", "TimeSeries", "SQLite"], swiftSettings: swiftSettings),
@@ -79,7 +86,7 @@ let telemetryTargets: [Target] = [
 // MARK: - Events: detectors and alert lifecycle (pure), alert store (disk), hook delivery (I/O) (issue #7)
 
 let eventsTargets: [Target] = [
-    .target(name: "Events", swiftSettings: swiftSettings),
+    .target(name: "Events", dependencies: ["TextPrimitives"], swiftSettings: swiftSettings),
     .target(name: "AlertStore", dependencies: ["Events", "SQLite"], swiftSettings: swiftSettings),
     // Webhooks go out through async-http-client on the process's NIO event loops (kept-alive,
     // bounded per-host pools), not URLSession.
@@ -97,7 +104,7 @@ let eventsTargets: [Target] = [
 // MARK: - Network server: packet-forwarder protocol, gateway bridge, registry, network server (issue #3)
 
 let networkServerTargets: [Target] = [
-    .target(name: "PacketForwarder", dependencies: ["LoRaWAN"], swiftSettings: swiftSettings),
+    .target(name: "PacketForwarder", dependencies: ["LoRaWAN", "TextPrimitives"], swiftSettings: swiftSettings),
     .testTarget(name: "PacketForwarderTests", dependencies: ["PacketForwarder"], swiftSettings: swiftSettings),
     .target(
         name: "GatewayBridge",
@@ -126,7 +133,7 @@ let networkServerTargets: [Target] = [
     .target(
         name: "NetworkServer",
         dependencies: [
-            "LoRaWAN", "RegionalParameters", "Registry",
+            "LoRaWAN", "RegionalParameters", "Registry", "TextPrimitives",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,7 +152,7 @@ let networkServerTargets: [Target] = [
     .target(
         name: "HTTPAPI",
         dependencies: [
-            "LoRaWAN", "Registry", "NetworkServer", "Rules", "Events",
+            "LoRaWAN", "Registry", "NetworkServer", "Rules", "Events", "TextPrimitives",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -348,6 +355,7 @@ let httpAPITargets: [Target] = [
 let allTargets: [Target] =
     systemLibraries
     + sqliteTargets
+    + textPrimitivesTargets
     + foundationTargets
     + regionalParametersTargets
     + payloadCodecTargets

@@ -1,6 +1,7 @@
 public import SQLite
 import TimeSeries
 import Foundation
+import TextPrimitives
 
 /// The rows of a query, with the columns that hold times (rendered as RFC 3339 UTC in output).
 public struct QueryResult: Sendable, Equatable {
@@ -45,20 +46,10 @@ public struct QueryResult: Sendable, Equatable {
         }
     }
 
+    /// The JSON string literal of `s` as `lorikeet query` has always written it (U+0008 and U+000C
+    /// as `\u0008` and `\u000c`).
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        JSONEscaping.quoted(s, shortBackspaceAndFormFeed: false)
     }
 
     static func csvField(_ s: String) -> String {

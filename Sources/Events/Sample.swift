@@ -1,4 +1,5 @@
 import Foundation
+import TextPrimitives
 
 /// One measurement of one device: the unit every detector consumes.
 ///
@@ -154,16 +155,9 @@ func parseRFC3339Millis(_ s: String) -> Int64? {
         return nil
     }
     guard i == b.count else { return nil }
-    // Days from civil (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = (month + 9) % 12
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    let days = era * 146_097 + doe - 719_468
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
-    let result = Int64(seconds) * 1000 + Int64(millis)
+    let days = CivilCalendar.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
+    let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60)
+    let result = seconds * 1000 + Int64(millis)
     guard result >= 0, result <= Sample.maxTime else { return nil }
     return result
 }
@@ -175,17 +169,8 @@ public func formatRFC3339Millis(_ t: Int64) -> String {
     var days = totalSeconds / 86_400
     var secs = totalSeconds % 86_400
     if secs < 0 { secs += 86_400; days -= 1 }
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    func pad(_ v: Int, _ w: Int) -> String {
+    let (y, m, d) = CivilCalendar.civilFromDays(Int64(days))
+    func pad(_ v: some BinaryInteger, _ w: Int) -> String {
         let s = String(v)
         return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
     }

@@ -1,4 +1,5 @@
 import Hummingbird
+import TextPrimitives
 
 /// A JSON text written straight into a byte array, for answers on hot paths (the device list)
 /// where Foundation's `JSONEncoder` — a tree of boxed values built and then serialised — cost
@@ -46,33 +47,9 @@ struct JSONBytes {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// A JSON string literal (escaped as the type's comment says).
     mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            var start = 0
-            for i in 0..<utf8.count {
-                let c = utf8[i]
-                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                switch c {
-                case UInt8(ascii: "\""): raw("\\\"")
-                case UInt8(ascii: "\\"): raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                case 0x08: raw("\\b")
-                case 0x0C: raw("\\f")
-                default:
-                    raw("\\u00")
-                    bytes.append(Self.hexDigits[Int(c >> 4)])
-                    bytes.append(Self.hexDigits[Int(c & 0x0F)])
-                }
-                start = i + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONEscaping.appendQuoted(value, to: &bytes)
     }
 
     /// A string of `digits` lower-case hex digits of `value`, most significant first (the text of

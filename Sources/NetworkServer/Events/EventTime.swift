@@ -1,4 +1,5 @@
 import Foundation
+import TextPrimitives
 
 /// Event timestamps: RFC 3339 UTC with milliseconds ("2026-11-28T19:30:38.123Z"), the shape of
 /// ChirpStack's event `time`.
@@ -12,7 +13,8 @@ enum EventTime {
         let ms = Int(millis - seconds * 1000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secOfDay = Int(seconds - days * 86_400)
-        let (y, m, d) = civilFromDays(Int(days))
+        let civil = CivilCalendar.civilFromDays(days)
+        let (y, m, d) = (Int(truncatingIfNeeded: civil.year), Int(truncatingIfNeeded: civil.month), Int(truncatingIfNeeded: civil.day))
         guard (1...9999).contains(y) else { return foundation(millis) }
         var out = [UInt8](repeating: 0, count: 24)
         func put(_ v: Int, _ at: Int, _ width: Int) {
@@ -34,18 +36,5 @@ enum EventTime {
 
     static func foundation(_ millis: Int64) -> String {
         Date(timeIntervalSince1970: Double(millis) / 1000).ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
-
-    /// Year, month, day of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
-    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }

@@ -1,3 +1,5 @@
+import TextPrimitives
+
 /// The `up` event's JSON written by hand: it is produced once per uplink and Foundation's
 /// `JSONEncoder` cost more than the whole network-server pipeline of the uplink.
 ///
@@ -163,40 +165,9 @@ struct JSONText {
         out.append(contentsOf: s.utf8)
     }
 
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// A JSON string. Runs of bytes that need no escape (nearly every string here) are copied
-    /// whole; only `"`, `\\` and control characters are written one by one.
+    /// A JSON string, escaped as `JSONEncoder` escapes it. Runs of bytes that need no escape
+    /// (nearly every string here) are copied whole.
     mutating func string(_ s: String) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            var run = 0
-            for i in 0..<bytes.count {
-                let c = bytes[i]
-                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
-                if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
-                escape(c)
-                run = i + 1
-            }
-            if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    /// The escape of one byte that needs it (as `JSONEncoder` writes it).
-    private mutating func escape(_ c: UInt8) {
-        switch c {
-        case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(c)
-        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(c)
-        case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-        case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-        case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-        case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
-        case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
-        default:
-            out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                    Self.hex[Int(c >> 4)], Self.hex[Int(c & 0xF)]])
-        }
+        JSONEscaping.appendQuoted(s, to: &out)
     }
 }

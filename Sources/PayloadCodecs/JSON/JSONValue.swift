@@ -1,3 +1,5 @@
+import TextPrimitives
+
 /// A JSON value as codecs exchange it: what goes into a codec function and what comes back.
 ///
 /// Objects keep their members in the order the producer wrote them (a codec's
@@ -52,7 +54,7 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n): out += JSONValue.format(n)
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): JSONEscaping.appendQuoted(s, to: &out)
         case .array(let a):
             out += "["
             for (i, v) in a.enumerated() {
@@ -64,7 +66,7 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
             out += "{"
             for (i, (k, v)) in o.members.enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(k, to: &out)
+                JSONEscaping.appendQuoted(k, to: &out)
                 out += ":"
                 v.write(to: &out)
             }
@@ -83,29 +85,6 @@ public enum JSONValue: Sendable, Hashable, CustomStringConvertible {
             return String(Int64(n))
         }
         return "\(n)"
-    }
-
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TextPrimitives
 
 extension JSONValue {
     /// Compact JSON text, the way AWS serialises a rule's output.
@@ -21,7 +22,7 @@ extension JSONValue {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .decimal(let d): out += d.jsonText
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): JSONEscaping.appendQuoted(s, to: &out)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -33,44 +34,11 @@ extension JSONValue {
             out += "{"
             for (i, m) in object.members.enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(m.key, to: &out)
+                JSONEscaping.appendQuoted(m.key, to: &out)
                 out += ":"
                 m.value.write(to: &out)
             }
             out += "}"
         }
-    }
-
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        var needsEscape = false
-        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C {
-            needsEscape = true
-            break
-        }
-        if !needsEscape {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
