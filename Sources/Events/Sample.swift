@@ -127,7 +127,8 @@ func parseRFC3339Millis(_ s: String) -> Int64? {
     guard let year = digits(4), expect(45), let month = digits(2), expect(45), let day = digits(2),
           expect(84, 116, 32), let hour = digits(2), expect(58), let minute = digits(2), expect(58),
           let second = digits(2) else { return nil }
-    guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+    guard (1...12).contains(month), day >= 1, Int64(day) <= CivilCalendar.daysInMonth(year: Int64(year), month: Int64(month)),
+          hour < 24, minute < 60, second < 61 else { return nil }
     var millis = 0
     if i < b.count, b[i] == 46 {
         i += 1

@@ -163,6 +163,8 @@ import Testing
         let c = try Sample.parse(jsonLine: #"{"time": "2026-11-28T18:30:00+01:30", "device": "d", "metric": "m", "value": 2}"#)
         #expect(c.time == 1_795_885_200_000)
         #expect(formatRFC3339Millis(b.time) == "2026-11-28T17:00:00.250Z")
+        // A leap day that exists.
+        #expect(try Sample.parse(jsonLine: #"{"time": "2028-02-29T00:00:00Z", "device": "d", "metric": "m", "value": 1}"#).time == 1_835_395_200_000)
     }
 
     @Test(arguments: [
@@ -172,6 +174,9 @@ import Testing
         (#"{"time": 1.5, "device": "d", "metric": "m", "value": 1}"#, "'time'"),
         (#"{"time": "yesterday", "device": "d", "metric": "m", "value": 1}"#, "RFC 3339"),
         (#"{"time": "2026-13-01T00:00:00Z", "device": "d", "metric": "m", "value": 1}"#, "RFC 3339"),
+        // Days that do not exist in their month (2026 is not a leap year; April has 30 days).
+        (#"{"time": "2026-02-29T00:00:00Z", "device": "d", "metric": "m", "value": 1}"#, "RFC 3339"),
+        (#"{"time": "2026-04-31T00:00:00Z", "device": "d", "metric": "m", "value": 1}"#, "RFC 3339"),
         (#"{"time": 1, "device": "", "metric": "m", "value": 1}"#, "'device'"),
         (#"{"time": 1, "device": "d", "metric": "m", "value": "hot"}"#, "'value'"),
         (#"{"time": 1, "device": "d", "metric": 5, "value": 1}"#, "'metric'"),
