@@ -24,6 +24,7 @@ struct BenchNSCommand: AsyncParsableCommand {
     @Option(help: "Deduplication window of the server (ms).") var dedupWindow: Int = 200
     @Flag(help: "Skip the bridge-alone baseline search.") var noBaseline = false
     @Flag(help: "Turn the server's deduplication early close off (every window lasts --dedup-window).") var noEarlyClose = false
+    @Flag(help: "Answer every PULL_RESP with a TX_ACK, as protocol-v2 gateways do (the default gateway sends none, like v1).") var txAck = false
 
     func run() async throws {
         guard devices > 0, seconds > 0, startRate > 0, maxRate >= startRate, latencyRate > 0, latencySeconds > 0,
@@ -44,7 +45,8 @@ struct BenchNSCommand: AsyncParsableCommand {
         o.deduplicationWindowMillis = dedupWindow
         o.bridgeBaseline = !noBaseline
         o.earlyClose = !noEarlyClose
-        print("\(devices) ABP devices, 12-byte payloads, one gateway over loopback UDP; deduplication window \(dedupWindow) ms, early close \(noEarlyClose ? "off" : "on")")
+        o.txAck = txAck
+        print("\(devices) ABP devices, 12-byte payloads, one gateway over loopback UDP; deduplication window \(dedupWindow) ms, early close \(noEarlyClose ? "off" : "on"), TX_ACK \(txAck ? "on" : "off")")
         print("processed = accepted by the network server (MIC, FCnt, decrypt, committed) AND its up event on the MQTT bus")
         let r = try await NetworkServerBenchmark.run(options: o, logger: logger) { print($0) }
         let ns = r.sustained.map { "\($0) uplinks/s" } ?? "none of the rates tried"

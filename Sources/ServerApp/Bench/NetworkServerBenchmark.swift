@@ -41,6 +41,9 @@ public enum NetworkServerBenchmark {
         /// The server's deduplication early close (on by default, as in `serve`).
         public var earlyClose = true
         public var bridgeBaseline = true
+        /// Answer every PULL_RESP with a TX_ACK, as protocol-v2 gateways do (the server then
+        /// handles the acknowledgements and emits `txack` events too).
+        public var txAck = false
         public init() {}
     }
 
@@ -167,7 +170,7 @@ public enum NetworkServerBenchmark {
         let serverTask = Task { try await app.run() }
         defer { serverTask.cancel(); counting.cancel() }
         let address = try await app.bridge.boundAddress
-        let gateway = try await BenchGateway(target: address)
+        let gateway = try await BenchGateway(target: address, txAck: options.txAck)
         defer { gateway.close() }
         var generator = Generator(devices: options.devices)
         let ns = app.networkServer
@@ -304,22 +307,33 @@ final class BenchGateway: Sendable {
 
     final class Recorder: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
         let lock = NSLock()
         var recording = false
         var received: [(nanos: UInt64, bytes: [UInt8])] = []
+        /// Answer each PULL_RESP with a TX_ACK (protocol v2, no error) carrying its token.
+        let answerTxAck: Bool
+
+        init(answerTxAck: Bool) { self.answerTxAck = answerTxAck }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let now = monotonicNanos()
             let envelope = unwrapInboundIn(data)
+            let bytes = envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes) ?? []
+            if answerTxAck, bytes.count >= 4, bytes[3] == 0x03 {
+                var ack = context.channel.allocator.buffer(capacity: 12)
+                ack.writeBytes([0x02, bytes[1], bytes[2], 0x05] + NetworkServerBenchmark.gatewayEUI.bigEndianBytes)
+                context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ack)), promise: nil)
+            }
             lock.lock()
             defer { lock.unlock() }
             guard recording else { return }
-            received.append((now, envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes) ?? []))
+            received.append((now, bytes))
         }
     }
 
-    init(target: SocketAddress) async throws {
-        let recorder = Recorder()
+    init(target: SocketAddress, txAck: Bool = false) async throws {
+        let recorder = Recorder(answerTxAck: txAck)
         self.recorder = recorder
         self.target = target
         channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
